@@ -1,0 +1,210 @@
+//! The command-line definition: every flag and all help text. The man page (`man/sonde.1`) and
+//! the shell completions are generated from it, and a test fails when `man/` is stale.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+pub const EXIT_CODES: &str = "\
+Exit status:
+  0  success (also when the output pipe closes early, e.g. `sonde use 1 | head`)
+  1  runtime error: a required /proc or /sys file is unreadable, a capture is malformed
+  2  usage error: unknown flag or bad argument";
+
+const ABOUT: &str = "Linux host-performance observability: which resource is saturated (the USE \
+method), the classic sysstat views with the same formulas, and more.";
+
+const LONG_ABOUT: &str = "\
+sonde answers, in this order: which resource is in trouble (the USE method: utilization, \
+saturation and errors for every resource), who is causing it, and why.
+
+Every view prints as plain text or, with --json, as versioned JSON (JSON Lines when repeating). \
+Rates are computed from two samples with the same formulas as sysstat (iostat, mpstat, sar), the \
+interval measured from /proc/uptime.
+
+Without a command, sonde prints the USE table every second (`sonde use 1`).";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "sonde",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_long_help = EXIT_CODES,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct Global {
+    /// Print JSON instead of text: one document per report (JSON Lines when repeating), with a
+    /// "schema" key naming its version.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Never colour the output (the NO_COLOR environment variable does the same).
+    #[arg(long, global = true)]
+    pub no_color: bool,
+
+    /// Read /proc and /sys from a capture made by `sonde capture` instead of the host.
+    #[arg(long, global = true, value_name = "DIR", hide = true)]
+    pub root: Option<PathBuf>,
+}
+
+/// `[INTERVAL [COUNT]]`, as sysstat takes them.
+#[derive(Debug, Args, Clone, Copy, PartialEq)]
+pub struct Repeat {
+    /// Seconds between reports. Without it: one report over one second.
+    #[arg(value_name = "INTERVAL", value_parser = parse_interval)]
+    pub interval: Option<f64>,
+
+    /// Number of reports. Without it (but with INTERVAL): until interrupted.
+    #[arg(value_name = "COUNT", requires = "interval", value_parser = clap::value_parser!(u64).range(1..))]
+    pub count: Option<u64>,
+}
+
+impl Repeat {
+    pub fn interval_secs(&self) -> f64 {
+        self.interval.unwrap_or(1.0)
+    }
+
+    /// `None`: repeat until interrupted.
+    pub fn reports(&self) -> Option<u64> {
+        match (self.interval, self.count) {
+            (None, _) => Some(1),
+            (Some(_), c) => c,
+        }
+    }
+}
+
+fn parse_interval(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("not a number of seconds: {s:?}"))?;
+    if !(v.is_finite() && v > 0.0 && v <= 86_400.0) {
+        return Err("must be more than 0 and at most 86400 seconds".into());
+    }
+    Ok(v)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The USE table: utilization, saturation and errors of every resource, worst first.
+    ///
+    /// One row per resource instance (CPU, memory, each disk, each NIC, TCP, file systems,
+    /// kernel tables). Each cell shows its headline metric, the verdict (ok, warn, crit or n/a)
+    /// and the threshold that decided it. A one-line summary names the worst finding.
+    #[command(name = "use")]
+    Use {
+        #[command(flatten)]
+        repeat: Repeat,
+
+        /// Also list every metric of every cell with its threshold and source (for example
+        /// `/proc/pressure/cpu some total`), and why a cell is n/a.
+        #[arg(long)]
+        explain: bool,
+    },
+
+    /// Per-CPU utilization: the columns of `mpstat -P ALL`.
+    Cpu {
+        #[command(flatten)]
+        repeat: Repeat,
+    },
+
+    /// Memory and paging: `free` and `vmstat`, with memory pressure and OOM kills.
+    Mem {
+        #[command(flatten)]
+        repeat: Repeat,
+    },
+
+    /// Disk I/O: the columns of `iostat -x` (discard and flush where the kernel has them).
+    Disk {
+        #[command(flatten)]
+        repeat: Repeat,
+    },
+
+    /// Network: the reports of `sar -n DEV,EDEV,TCP,ETCP`.
+    Net {
+        #[command(flatten)]
+        repeat: Repeat,
+    },
+
+    /// Copy every /proc and /sys file sonde reads into a fixture tree (for tests and bug
+    /// reports); with COUNT, a sequence DIR/0, DIR/1, … taken INTERVAL seconds apart.
+    #[command(hide = true)]
+    Capture {
+        /// Directory to write (created; must be empty or absent).
+        dir: PathBuf,
+        #[command(flatten)]
+        repeat: Repeat,
+    },
+
+    /// Print shell completions to stdout.
+    #[command(hide = true)]
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+
+    /// Print the man page (roff) to stdout.
+    #[command(hide = true)]
+    Man,
+}
+
+/// The clap command, for generators.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+/// Renders the man page: the main page, then one section per visible subcommand.
+pub fn man_page() -> std::io::Result<Vec<u8>> {
+    let cmd = command();
+    let mut buf = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut buf)?;
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = format!("sonde {}", sub.get_name());
+        buf.extend_from_slice(format!(".SH \"{}\"\n", name.to_uppercase()).as_bytes());
+        let sub = sub.clone().name(name.clone()).bin_name(name);
+        let man = clap_mangen::Man::new(sub);
+        man.render_synopsis_section(&mut buf)?;
+        man.render_description_section(&mut buf)?;
+        man.render_options_section(&mut buf)?;
+    }
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn repeat_semantics() {
+        let one = |args: &[&str]| match Cli::try_parse_from(args).map(|c| c.command) {
+            Ok(Some(Command::Disk { repeat })) => Ok(repeat),
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.kind()),
+        };
+        assert_eq!(one(&["sonde", "disk"]).map(|r| r.reports()), Ok(Some(1)));
+        assert_eq!(one(&["sonde", "disk", "2"]).map(|r| r.reports()), Ok(None));
+        assert_eq!(
+            one(&["sonde", "disk", "0.5", "3"]).map(|r| (r.interval_secs(), r.reports())),
+            Ok((0.5, Some(3)))
+        );
+        assert!(one(&["sonde", "disk", "0"]).is_err());
+        assert!(one(&["sonde", "disk", "1", "0"]).is_err());
+        assert!(one(&["sonde", "disk", "x"]).is_err());
+    }
+}

@@ -1,0 +1,60 @@
+//! One module per subcommand: each turns flags into behaviour by wiring the layers.
+
+pub mod capture;
+pub mod report;
+pub mod views;
+
+use std::io::{IsTerminal, Write};
+
+use anyhow::Context as _;
+
+use crate::cli::{Cli, Command, Repeat};
+use crate::env::Env;
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let env = match &cli.global.root {
+        Some(dir) => Env::replay(dir).with_context(|| format!("--root {}", dir.display()))?,
+        None => Env::live(),
+    };
+    let stdout = std::io::stdout();
+    let color = !cli.global.json
+        && !cli.global.no_color
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        && stdout.is_terminal();
+    let mut out = stdout.lock();
+    let opts = report::Options {
+        json: cli.global.json,
+        color,
+    };
+    match cli.command {
+        // Until the live TUI exists, a bare `sonde` prints the USE table every second.
+        None => report::run(
+            &env,
+            &opts,
+            Repeat {
+                interval: Some(1.0),
+                count: None,
+            },
+            &views::Use { explain: false },
+            &mut out,
+        ),
+        Some(Command::Use { repeat, explain }) => {
+            report::run(&env, &opts, repeat, &views::Use { explain }, &mut out)
+        }
+        Some(Command::Cpu { repeat }) => report::run(&env, &opts, repeat, &views::Cpu, &mut out),
+        Some(Command::Mem { repeat }) => report::run(&env, &opts, repeat, &views::Mem, &mut out),
+        Some(Command::Disk { repeat }) => report::run(&env, &opts, repeat, &views::Disk, &mut out),
+        Some(Command::Net { repeat }) => report::run(&env, &opts, repeat, &views::Net, &mut out),
+        Some(Command::Capture { dir, repeat }) => capture::run(&dir, repeat),
+        Some(Command::Completions { shell }) => {
+            let mut cmd = crate::cli::command();
+            clap_complete::generate(shell, &mut cmd, "sonde", &mut out);
+            Ok(out.flush()?)
+        }
+        Some(Command::Man) => {
+            out.write_all(&crate::cli::man_page()?)?;
+            Ok(out.flush()?)
+        }
+    }
+}
