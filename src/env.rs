@@ -63,9 +63,7 @@ pub struct Recording {
 #[derive(Debug)]
 enum Source {
     Live,
-    /// A single captured tree.
-    Tree(PathBuf),
-    /// A sequence of captured trees; `cursor` is the index of the one in use.
+    /// A captured tree, or a sequence of them; `cursor` is the index of the one in use.
     Sequence {
         trees: Vec<PathBuf>,
         cursor: AtomicUsize,
@@ -102,20 +100,21 @@ impl Env {
     /// A captured tree or sequence of trees at `dir`.
     pub fn replay(dir: &Path) -> Result<Env, CollectError> {
         let trees = sequence_trees(dir);
-        let source = if trees.is_empty() {
+        let trees = if trees.is_empty() {
             if !dir.join("proc").is_dir() {
                 return Err(CollectError::Replay {
                     path: dir.to_path_buf(),
                     msg: "not a capture: expected DIR/proc or DIR/0/proc".into(),
                 });
             }
-            Source::Tree(dir.to_path_buf())
+            vec![dir.to_path_buf()]
         } else {
-            Source::Sequence {
-                trees,
-                cursor: AtomicUsize::new(0),
-                started: AtomicUsize::new(0),
-            }
+            trees
+        };
+        let source = Source::Sequence {
+            trees,
+            cursor: AtomicUsize::new(0),
+            started: AtomicUsize::new(0),
         };
         let mut env = Env {
             source,
@@ -148,8 +147,8 @@ impl Env {
                 let next = cursor.load(Ordering::Relaxed) + 1;
                 if next >= trees.len() {
                     return Err(CollectError::Replay {
-                        path: trees[0].parent().unwrap_or(Path::new("")).to_path_buf(),
-                        msg: format!("capture sequence has only {} samples", trees.len()),
+                        path: trees[0].clone(),
+                        msg: format!("the capture holds only {} sample(s)", trees.len()),
                     });
                 }
                 cursor.store(next, Ordering::Relaxed);
@@ -162,7 +161,6 @@ impl Env {
     pub fn samples_left(&self) -> Option<usize> {
         match &self.source {
             Source::Live => None,
-            Source::Tree(_) => Some(1),
             Source::Sequence {
                 trees,
                 cursor,
@@ -179,7 +177,6 @@ impl Env {
         let rel = abs.trim_start_matches('/');
         match &self.source {
             Source::Live => PathBuf::from(abs),
-            Source::Tree(dir) => dir.join(rel),
             Source::Sequence { trees, cursor, .. } => {
                 trees[cursor.load(Ordering::Relaxed)].join(rel)
             }

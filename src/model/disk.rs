@@ -139,7 +139,7 @@ pub fn rows(itv: Interval, prev: &[Disk], curr: &[Disk]) -> Vec<DiskRow> {
             let same = p.filter(|p| (p.stat.major, p.stat.minor) == (c.stat.major, c.stat.minor));
             DiskRow {
                 name: c.stat.name.clone(),
-                parallel: c.queue.serves_in_parallel(),
+                parallel: c.queue.serves_in_parallel(&c.stat.name),
                 io_errors: c.queue.io_errors,
                 rates: same.and_then(|p| rates(itv, &p.stat, &c.stat)),
             }

@@ -2,8 +2,10 @@
 //!
 //! `/sys/block` lists whole disks (partitions live below them), which is how sonde, like
 //! iostat, tells disks from partitions. A device is "parallel" when it has more than one
-//! hardware queue (`mq/` entries) or is not rotational: on such devices %util = 100 does not
-//! mean saturated.
+//! hardware queue (`mq/` entries), is not rotational, or is virtual or stacked (virtio `vd*`,
+//! Xen `xvd*`, NVMe, device-mapper, md RAID): on such devices %util = 100 does not mean
+//! saturated. virtio-blk reports rotational=1 and one queue, yet the host behind it serves many
+//! requests at once, so the name decides there.
 
 use crate::collect::CollectError;
 use crate::env::Env;
@@ -20,8 +22,11 @@ pub struct BlockQueue {
 
 impl BlockQueue {
     /// %util is meaningful as saturation only for single-queue rotational devices.
-    pub fn serves_in_parallel(&self) -> bool {
-        self.hw_queues.is_some_and(|q| q > 1) || self.rotational == Some(false)
+    pub fn serves_in_parallel(&self, name: &str) -> bool {
+        const PARALLEL: [&str; 5] = ["nvme", "vd", "xvd", "dm-", "md"];
+        self.hw_queues.is_some_and(|q| q > 1)
+            || self.rotational == Some(false)
+            || PARALLEL.iter().any(|p| name.starts_with(p))
     }
 }
 
@@ -55,5 +60,39 @@ pub fn read_queue(env: &Env, dev: &str) -> BlockQueue {
         rotational,
         hw_queues,
         io_errors,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parallel_devices() {
+        let hdd = BlockQueue {
+            rotational: Some(true),
+            hw_queues: Some(1),
+            io_errors: None,
+        };
+        assert!(!hdd.serves_in_parallel("sda"));
+        assert!(
+            hdd.serves_in_parallel("vda"),
+            "virtio-blk says rotational but is not a spindle"
+        );
+        assert!(
+            BlockQueue {
+                rotational: Some(false),
+                ..hdd.clone()
+            }
+            .serves_in_parallel("sda")
+        );
+        assert!(
+            BlockQueue {
+                hw_queues: Some(4),
+                ..hdd.clone()
+            }
+            .serves_in_parallel("sdb")
+        );
+        assert!(hdd.serves_in_parallel("nvme0n1"));
     }
 }

@@ -1,0 +1,13 @@
+//! The integration test binary: one module per area.
+//!
+//! Tests that load the machine or compare with a live peer take [`LIVE_LOCK`], so they never
+//! overlap each other.
+
+mod contract;
+mod golden;
+mod peer;
+mod support;
+
+/// Held by every test that loads the machine or measures it live, so they do not disturb
+/// each other.
+pub static LIVE_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
