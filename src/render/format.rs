@@ -159,6 +159,7 @@ mod time_tests {
     fn utc_dates() {
         assert_eq!(super::utc(0), "1970-01-01 00:00:00");
         assert_eq!(super::utc(951_782_400), "2000-02-29 00:00:00");
-        assert_eq!(super::utc(1_795_406_455), "2026-11-22 03:20:55");
+        assert_eq!(super::utc(1_795_317_655), "2026-11-22 03:20:55");
+        assert_eq!(super::utc(1_795_406_455), "2026-11-23 04:00:55");
     }
 }
