@@ -275,7 +275,7 @@ pub fn table(curr: &HostSample, m: &HostModel) -> UseTable {
     resources::filesystems(curr, &mut rows);
     resources::kernel_tables(curr, &mut rows);
     // Worst first; the builders' order (resource kind, then instance) breaks ties stably.
-    rows.sort_by(|a, b| b.verdict.cmp(&a.verdict));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.verdict));
     let count = |v: Verdict| rows.iter().filter(|r| r.verdict == v).count();
     let worst = rows
         .first()

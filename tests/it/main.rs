@@ -3,6 +3,8 @@
 //! Tests that load the machine or compare with a live peer take [`LIVE_LOCK`], so they never
 //! overlap each other.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod contract;
 mod golden;
 mod peer;

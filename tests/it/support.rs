@@ -57,7 +57,22 @@ pub fn golden(name: &str, actual: &str) {
             .enumerate()
             .filter(|(_, (e, a))| e != a)
             .take(5)
-            .map(|(i, (e, a))| format!("line {}:\n  golden: {e}\n  actual: {a}", i + 1))
+            .map(|(i, (e, a))| {
+                // Show the neighbourhood of the first differing character (JSON lines are long).
+                let at = e.chars().zip(a.chars()).take_while(|(x, y)| x == y).count();
+                let cut = |s: &str| {
+                    s.chars()
+                        .skip(at.saturating_sub(60))
+                        .take(160)
+                        .collect::<String>()
+                };
+                format!(
+                    "line {} (from char {at}):\n  golden: {}\n  actual: {}",
+                    i + 1,
+                    cut(e),
+                    cut(a)
+                )
+            })
             .collect();
         panic!(
             "{} differs from the output ({} vs {} lines):\n{}\n(SONDE_BLESS=1 to accept)",

@@ -20,10 +20,9 @@ pub fn render(rows: &[DiskRow]) -> String {
     }
     for d in &dirs {
         for c in DIR_COLS {
-            let name = if c.starts_with('%') {
-                format!("%{d}{}", &c[1..])
-            } else {
-                format!("{d}{c}")
+            let name = match c.strip_prefix('%') {
+                Some(rest) => format!("%{d}{rest}"),
+                None => format!("{d}{c}"),
             };
             out.push_str(&format!(" {name:>8}"));
         }
