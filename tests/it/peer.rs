@@ -105,9 +105,6 @@ pub const PEER_ENV: &[(&str, &str)] = &[
     ("S_COLORS", "never"),
     ("TZ", "UTC"),
 ];
-/// Set by the project's test script when running as root: a skip becomes a failure.
-pub const REQUIRE_PRIVILEGED_VAR: &str = "SONDE_REQUIRE_PRIVILEGED";
-
 /// What a peer printed, and how often it opened each served file.
 #[derive(Debug, Clone)]
 pub struct PeerRun {
@@ -270,14 +267,6 @@ pub fn environment_problem(peers: &[&str]) -> Option<String> {
         )),
         Err(e) => Some(format!("cannot create a private mount namespace: {e}")),
     }
-}
-
-/// Prints why test `test` is skipped, or panics when [`REQUIRE_PRIVILEGED_VAR`] is `1`.
-pub fn skip(test: &str, reason: &str) {
-    if std::env::var(REQUIRE_PRIVILEGED_VAR).as_deref() == Ok("1") {
-        panic!("{test}: cannot run ({reason}) and {REQUIRE_PRIVILEGED_VAR}=1");
-    }
-    eprintln!("skipping {test}: {reason}");
 }
 
 /// The `sadc` binary, if installed.

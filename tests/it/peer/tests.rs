@@ -443,12 +443,13 @@ fn sar_net_on_live_captures_under_loopback_traffic() -> Result<(), String> {
 // ---------------------------------------------------------------------------------------------
 // Helpers.
 
-/// Whether the peers can run here; otherwise prints why (or panics, see [`skip`]).
+/// Whether the peers can run here; otherwise prints why, or fails when privileged tests are
+/// required (see [`crate::support::skip_or_fail`]).
 fn ready(test: &str, peers: &[&str]) -> bool {
     match environment_problem(peers) {
         None => true,
         Some(reason) => {
-            skip(test, &reason);
+            crate::support::skip_or_fail(test, &reason);
             false
         }
     }
