@@ -4,6 +4,8 @@
 //! `fixture` reads the captured tree `tests/it/fixtures/fio-randwrite/1` (taken under fio on a
 //! 2-vCPU VM); `live` reads this host. Parser benches run on the same captured text.
 
+#![allow(clippy::expect_used)] // a bench that cannot read its fixture should stop loudly
+
 use std::path::{Path, PathBuf};
 
 use divan::{Bencher, black_box};

@@ -4,6 +4,11 @@
 //! irq + softirq + steal; guest time is inside user/nice). Idle and iowait can restart from 0
 //! when a CPU goes offline and back; a decrease there is read as "restarted", as sysstat does.
 //! A CPU whose total did not move (tickless idle) is 100 % idle.
+//!
+//! The "all" row is the sum of the per-CPU lines over the CPUs online in both samples, as
+//! mpstat computes it, not the kernel's `cpu` line: the kernel reads each idle CPU's idle time
+//! twice while printing /proc/stat, so the two can differ by a tick, and an offline CPU would
+//! otherwise count on one side only.
 
 use serde::Serialize;
 
@@ -90,12 +95,57 @@ pub fn pct(prev: &CpuTicks, curr: &CpuTicks) -> CpuPct {
     }
 }
 
+/// Sum of the per-CPU lines of the CPUs present in both samples; the `cpu` line when the
+/// kernel prints no per-CPU lines.
+fn all_ticks(prev: &Stat, curr: &Stat) -> (CpuTicks, CpuTicks) {
+    let both: Vec<(CpuTicks, CpuTicks)> = curr
+        .cpus
+        .iter()
+        .filter_map(|(id, c)| {
+            prev.cpus
+                .iter()
+                .find(|(p, _)| p == id)
+                .map(|(_, p)| (*p, *c))
+        })
+        .collect();
+    if both.is_empty() {
+        return (prev.all, curr.all);
+    }
+    let add = |a: CpuTicks, b: CpuTicks| CpuTicks {
+        user: a.user + b.user,
+        nice: a.nice + b.nice,
+        system: a.system + b.system,
+        idle: a.idle + b.idle,
+        iowait: a.iowait + b.iowait,
+        irq: a.irq + b.irq,
+        softirq: a.softirq + b.softirq,
+        steal: a.steal + b.steal,
+        guest: a.guest + b.guest,
+        guest_nice: a.guest_nice + b.guest_nice,
+    };
+    both.iter().fold(
+        (CpuTicks::default(), CpuTicks::default()),
+        |(sp, sc), (p, c)| {
+            // An idle/iowait restart after offline/online counts from 0, per CPU (as in `pct`).
+            let mut p = *p;
+            if c.idle < p.idle {
+                p.idle = 0;
+            }
+            if c.iowait < p.iowait {
+                p.iowait = 0;
+            }
+            (add(sp, p), add(sc, *c))
+        },
+    )
+}
+
 /// The "all" row, then one row per CPU seen in either sample, by CPU number.
 pub fn rows(prev: &Stat, curr: &Stat) -> Vec<CpuRow> {
+    let (pa, ca) = all_ticks(prev, curr);
     let mut out = vec![CpuRow {
         cpu: None,
         online: true,
-        pct: Some(pct(&prev.all, &curr.all)),
+        pct: Some(pct(&pa, &ca)),
     }];
     let mut ids: Vec<u32> = prev.cpus.iter().chain(&curr.cpus).map(|c| c.0).collect();
     ids.sort_unstable();
@@ -159,6 +209,29 @@ mod tests {
     fn decreased_user_is_no_value() {
         let p = pct(&t(100, 10, 10, 0, 0), &t(90, 30, 20, 0, 0));
         assert_eq!(p.usr_pct, None);
+    }
+
+    /// Regression: mpstat's "all" disagreed by a tick because the kernel's `cpu` line
+    /// (total 200) and the sum of the cpuN lines (total 201) were read at different moments.
+    #[test]
+    fn all_is_the_sum_of_cpus_online_in_both_samples() {
+        let prev = Stat {
+            all: t(0, 0, 0, 0, 0),
+            cpus: vec![
+                (0, t(0, 0, 0, 0, 0)),
+                (1, t(0, 0, 0, 0, 0)),
+                (2, t(5, 0, 5, 0, 0)),
+            ],
+            ..Stat::default()
+        };
+        let curr = Stat {
+            all: t(128, 0, 72, 0, 0),
+            // cpu2 went offline; cpu0 + cpu1 give 201 ticks.
+            cpus: vec![(0, t(100, 0, 0, 0, 0)), (1, t(28, 0, 73, 0, 0))],
+            ..Stat::default()
+        };
+        let all = rows(&prev, &curr)[0].pct.unwrap();
+        assert_eq!(format!("{:.2}", all.usr_pct.unwrap()), "63.68");
     }
 
     #[test]

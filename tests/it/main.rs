@@ -7,6 +7,7 @@
 
 mod contract;
 mod golden;
+mod live;
 mod peer;
 mod support;
 

@@ -485,6 +485,7 @@ fn serve(shared: &Shared, i: usize, mut closes: CloseWatch) {
             Err(e) => return shared.fail(format!("open {}: {e}", file.fifo.display())),
         };
         let nth = file.opens.fetch_add(1, SeqCst);
+        if std::env::var_os("PEER_TRACE").is_some() { eprintln!("TRACE {:?} {} open#{nth} {:?}", std::time::SystemTime::now(), file.rel, file.fifo); }
         let snapshot = if i == 0 {
             // Over-reads get the last snapshot so the peer finishes; `run_peer` reports them.
             let snapshot = nth.min(shared.snapshots - 1);
@@ -503,7 +504,10 @@ fn serve(shared: &Shared, i: usize, mut closes: CloseWatch) {
         drop(pipe); // EOF for the peer
         // Until the peer closes its end, a new open(O_WRONLY) would succeed at once and feed
         // the same open again. Wait for its close (`stop_writers` also makes one).
-        if let Err(e) = closes.wait() {
+        if std::env::var_os("PEER_TRACE").is_some() { eprintln!("TRACE {:?} {} wrote, waiting close", std::time::SystemTime::now(), file.rel); }
+        let w = closes.wait();
+        if std::env::var_os("PEER_TRACE").is_some() { eprintln!("TRACE {:?} {} closed", std::time::SystemTime::now(), file.rel); }
+        if let Err(e) = w {
             return shared.fail(format!("inotify on {}: {e}", file.fifo.display()));
         }
     }
