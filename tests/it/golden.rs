@@ -76,3 +76,59 @@ fn bare_sequence_replays_without_interval_arguments() {
         sonde_ok(&["--root", root, "disk", "1", "1"])
     );
 }
+
+fn use_rows(name: &str) -> Vec<serde_json::Value> {
+    let root = fixture(name);
+    let out = sonde_ok(&["--root", root.to_str().expect("utf-8"), "--json", "use"]);
+    let doc: serde_json::Value = serde_json::from_str(out.trim()).expect("JSON");
+    doc["rows"].as_array().expect("rows").clone()
+}
+
+fn row<'a>(rows: &'a [serde_json::Value], resource: &str, instance: &str) -> &'a serde_json::Value {
+    rows.iter()
+        .find(|r| r["resource"] == resource && r["instance"] == instance)
+        .unwrap_or_else(|| panic!("no {resource} {instance} row"))
+}
+
+#[test]
+fn stress_ng_on_one_cpu_is_crit_for_that_cpu_and_first_in_the_table() {
+    let rows = use_rows("stress-cpu");
+    let cpu1 = row(&rows, "cpu", "cpu1");
+    assert_eq!(cpu1["utilization"]["verdict"], "crit", "{cpu1}");
+    assert_eq!(rows[0]["verdict"], "crit", "worst first");
+    assert_eq!(row(&rows, "cpu", "cpu0")["utilization"]["verdict"], "ok");
+    // Half the machine is idle: the all-CPU row is not above warn.
+    assert_eq!(row(&rows, "cpu", "all")["utilization"]["verdict"], "ok");
+}
+
+#[test]
+fn fio_load_shows_on_the_disk_and_only_there() {
+    let rows = use_rows("fio-randwrite");
+    let vda = row(&rows, "disk", "vda");
+    let util = &vda["utilization"]["metrics"][0];
+    assert!(util["value"].as_f64().unwrap() > 50.0, "{util}");
+    assert!(util["threshold"].is_null(), "virtio: %util is informational");
+    assert_eq!(util["verdict"], "ok");
+    let aqu = &vda["saturation"]["metrics"][0];
+    assert_eq!(aqu["name"], "aqu-sz");
+    assert!(aqu["value"].as_f64().unwrap() > 1.0, "{aqu}");
+    assert_eq!(row(&rows, "memory", "ram")["verdict"], "ok");
+}
+
+#[test]
+fn missing_sources_are_na_with_a_reason_never_zero() {
+    let rows = use_rows("no-pressure");
+    let disk_all = row(&rows, "disk", "all");
+    let psi = &disk_all["saturation"];
+    assert_eq!(psi["verdict"], "n/a");
+    assert!(psi["reason"].as_str().unwrap().contains("PSI"), "{psi}");
+    let old = use_rows("old-kernel");
+    let mem = row(&old, "memory", "ram");
+    let oom = mem["saturation"]["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "oom kill").unwrap();
+    assert!(oom["value"].is_null(), "no oom_kill counter on 3.10: {oom}");
+    let reset = use_rows("counter-decreased");
+    let vda = row(&reset, "disk", "vda");
+    assert_eq!(vda["verdict"], "n/a", "a reset counter is no value: {vda}");
+    let offline = use_rows("cpu-offline");
+    assert_eq!(row(&offline, "cpu", "cpu1")["utilization"]["reason"], "offline");
+}
