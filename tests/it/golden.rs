@@ -107,7 +107,10 @@ fn fio_load_shows_on_the_disk_and_only_there() {
     let vda = row(&rows, "disk", "vda");
     let util = &vda["utilization"]["metrics"][0];
     assert!(util["value"].as_f64().unwrap() > 50.0, "{util}");
-    assert!(util["threshold"].is_null(), "virtio: %util is informational");
+    assert!(
+        util["threshold"].is_null(),
+        "virtio: %util is informational"
+    );
     assert_eq!(util["verdict"], "ok");
     let aqu = &vda["saturation"]["metrics"][0];
     assert_eq!(aqu["name"], "aqu-sz");
@@ -124,11 +127,19 @@ fn missing_sources_are_na_with_a_reason_never_zero() {
     assert!(psi["reason"].as_str().unwrap().contains("PSI"), "{psi}");
     let old = use_rows("old-kernel");
     let mem = row(&old, "memory", "ram");
-    let oom = mem["saturation"]["metrics"].as_array().unwrap().iter().find(|m| m["name"] == "oom kill").unwrap();
+    let oom = mem["saturation"]["metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["name"] == "oom kill")
+        .unwrap();
     assert!(oom["value"].is_null(), "no oom_kill counter on 3.10: {oom}");
     let reset = use_rows("counter-decreased");
     let vda = row(&reset, "disk", "vda");
     assert_eq!(vda["verdict"], "n/a", "a reset counter is no value: {vda}");
     let offline = use_rows("cpu-offline");
-    assert_eq!(row(&offline, "cpu", "cpu1")["utilization"]["reason"], "offline");
+    assert_eq!(
+        row(&offline, "cpu", "cpu1")["utilization"]["reason"],
+        "offline"
+    );
 }

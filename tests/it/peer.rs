@@ -14,14 +14,16 @@
 //! The peer runs as a child that first moves into a private mount namespace
 //! (`unshare(CLONE_NEWNS)` + `MS_REC|MS_PRIVATE` on `/`, done between fork and exec, so the
 //! test process and the host never see a mount; the namespace dies with the peer). There a
-//! named FIFO is bind-mounted over every served file. One writer thread per FIFO blocks in
-//! `open(O_WRONLY)` until the peer opens the file, writes one snapshot's contents and closes,
-//! so the peer reads exactly those bytes and then EOF. No sleeps, no timing assumptions.
+//! *stand-in*, a regular file in a temporary directory, is bind-mounted over every served
+//! file. The stand-ins are watched by a fanotify group with `FAN_OPEN_PERM`: the kernel holds
+//! each `open` of a stand-in until the gate thread has written the snapshot this open must
+//! see into it and answered `FAN_ALLOW`. Opens are thus served one at a time, in the peer's
+//! order, with exact synchronisation and no timing assumptions.
 //!
-//! Which snapshot is served is decided by a *pacing file*, the first entry of `files`
-//! (`proc/uptime` for all three peers): its n-th open serves `DIR/n` and makes `n` the current
-//! snapshot; every open of any other served file serves the current snapshot (snapshot 0 before
-//! the first pacing open). This copes with files a peer opens several times per report (`sadc`
+//! Which snapshot an open sees is decided by a *pacing file*, the first entry of `files`
+//! (`proc/uptime` for all three peers): its n-th open shows `DIR/n` and makes `n` the current
+//! snapshot; every open of any other served file shows the current snapshot (snapshot 0 before
+//! the first pacing open). This copes with files a peer opens several times per sample (`sadc`
 //! opens `/proc/net/dev` once at start and twice per sample, `/proc/net/snmp` twice per sample).
 //! It relies on the peer opening the pacing file first in each sample, which strace shows for
 //! the sysstat 12.6 tools:
@@ -34,28 +36,36 @@
 //!
 //! Without `-p`, `iostat` reads `/sys/block/DEV/stat` instead of `/proc/diskstats` (three opens
 //! per device for two reports), so `-p ALL` is what makes it read the captured diskstats.
+//! `mpstat`'s `all` row is the sum of the `cpuN` lines, not the kernel's `cpu` line.
 //!
 //! `/proc/net` is a symlink to `self/net`, and procfs forces a fresh lookup of every entry
 //! under `/proc/PID/net`, which silently drops a mount placed on `/proc/net/dev`. What sticks
 //! is a mount on the directory `/proc/PID/net` of the process that made it, which survives
-//! `exec` but not `fork`. So `proc/net/*` files are served by mounting a directory (FIFOs for
-//! served entries, symlinks to the real ones for the rest) on `/proc/self/net`, and `sar` is not
-//! run directly (it forks `sadc`): `sadc` runs on the captures writing a data file, then
+//! `exec` but not `fork`. So `proc/net/*` files are served by mounting a directory (stand-ins
+//! for served entries, symlinks to the real ones for the rest) on `/proc/self/net`, and `sar`
+//! is not run directly (it forks `sadc`): `sadc` runs on the captures writing a data file, then
 //! `sar -f` formats it. That is what `sar -n …` does itself, through a pipe.
+//!
+//! Named FIFOs with a writer thread per file were tried first and are unreliable in a test
+//! binary: any concurrent `fork` (every `Command::spawn` of any test) copies the writer's end
+//! until the child execs, and a peer that closes before EOF (`sadc` stops reading
+//! `/proc/net/snmp` once it has the `Tcp:` lines) then re-opens against that stray copy and
+//! reads nothing. Regular files have no such coupling.
 //!
 //! # Guards
 //!
-//! Every wait is bounded: the peer is killed (its whole process group) after a timeout, and
-//! writer threads still blocked in `open` are released by opening their FIFO for reading.
+//! Every wait is bounded: the peer is killed (its whole process group) after a timeout, and the
+//! gate thread polls its stop flag; closing the fanotify group lets any held open proceed.
 //! A run fails unless the pacing file was opened exactly once per snapshot and every explicitly
 //! listed file was opened at least once, so a peer that stops reading a served file (and would
 //! silently show live data) fails the test instead. Files matched by a `*` pattern (e.g.
 //! `sys/class/net/*/speed`) may go unread. What a peer reads that is not served comes from the
-//! live host; the tables above list it, and none of it feeds the compared columns as long as the
-//! captures come from a host with the same CPUs and interfaces.
+//! live host; the table above lists it, and none of it feeds the compared columns as long as
+//! the captures come from a host with the same CPUs and interfaces.
 
 mod capture;
 mod parse;
+mod serve;
 #[cfg(test)]
 mod tests;
 
@@ -63,19 +73,15 @@ pub use capture::{CAPTURE_FILES, capture_count, capture_sequence, capture_snapsh
 pub use parse::{NO_KEY, Reports, SarNet, Table, parse_iostat_x, parse_mpstat, parse_sar_net};
 
 use std::collections::BTreeMap;
-use std::ffi::{CStr, CString};
-use std::fs::{self, File, OpenOptions};
-use std::io::{self, Read, Seek, Write};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
+use std::io::{Read, Seek};
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::sync::{Arc, Mutex, PoisonError};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
+
+use serve::{Serving, enter_private_mounts};
 
 /// Files `iostat -x -p ALL` reads per report; `proc/uptime` paces.
 pub const IOSTAT_FILES: &[&str] = &["proc/uptime", "proc/stat", "proc/diskstats"];
@@ -105,6 +111,7 @@ pub const PEER_ENV: &[(&str, &str)] = &[
     ("S_COLORS", "never"),
     ("TZ", "UTC"),
 ];
+
 /// What a peer printed, and how often it opened each served file.
 #[derive(Debug, Clone)]
 pub struct PeerRun {
@@ -129,65 +136,38 @@ pub fn run_peer(peer_args: &[&str], dir: &Path, files: &[&str]) -> Result<PeerRu
         return Err(format!("{}: no snapshot directory 0/", dir.display()));
     }
     let work = tempfile::tempdir().map_err(|e| format!("temporary directory: {e}"))?;
-    let mut served = load_served(dir, snapshots, files)?;
-    let mounts = prepare_mounts(work.path(), &mut served)?;
-    let shared = Arc::new(Shared {
-        files: served,
-        snapshots,
-        current: AtomicUsize::new(0),
-        stop: AtomicBool::new(false),
-        errors: Mutex::new(Vec::new()),
-    });
-    let watches = shared.files.iter().map(|f| CloseWatch::new(&f.fifo));
-    let watches = watches.collect::<Result<Vec<_>, _>>()?;
-    let writers = watches
-        .into_iter()
-        .enumerate()
-        .map(|(i, closes)| {
-            let shared = Arc::clone(&shared);
-            thread::spawn(move || serve(&shared, i, closes))
-        })
-        .collect();
-
+    let (mounts, server) = Serving::prepare(dir, snapshots, files, work.path())?.start();
     let mut cmd = Command::new(prog);
     cmd.args(args);
     enter_private_mounts(&mut cmd, mounts);
     let timeout = Duration::from_secs(20 + snapshots as u64);
     let result = run_bounded(cmd, prog, timeout);
-    let stopped = stop_writers(&shared, writers);
+    let report = server.stop()?;
 
-    let opens: BTreeMap<String, usize> = shared
+    let opens: BTreeMap<String, usize> = report
         .files
         .iter()
-        .map(|f| (f.rel.clone(), f.opens.load(SeqCst)))
+        .map(|f| (f.rel.clone(), f.opens))
         .collect();
-    let errors = shared
-        .errors
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
     let (status, stdout, stderr) = result.map_err(|e| format!("{e}; opens so far: {opens:?}"))?;
-    stopped?;
-    if !errors.is_empty() {
-        return Err(format!("serving captures to {prog}: {}", errors.join("; ")));
+    if !report.errors.is_empty() {
+        return Err(format!(
+            "serving captures to {prog}: {}",
+            report.errors.join("; ")
+        ));
     }
     if !status.success() {
         return Err(format!("{prog} failed ({status}): {stderr}"));
     }
-    let pacing = &shared.files[0];
-    let paced = pacing.opens.load(SeqCst);
-    if paced != snapshots {
+    let pacing = report.files.first().ok_or("nothing served")?;
+    if pacing.opens != snapshots {
         return Err(format!(
-            "{prog} opened {} {paced} times for {snapshots} snapshots; its count argument must \
+            "{prog} opened {} {} times for {snapshots} snapshots; its count argument must \
              make it read each snapshot exactly once",
-            pacing.rel
+            pacing.rel, pacing.opens
         ));
     }
-    if let Some(unread) = shared
-        .files
-        .iter()
-        .find(|f| f.explicit && f.opens.load(SeqCst) == 0)
-    {
+    if let Some(unread) = report.files.iter().find(|f| f.explicit && f.opens == 0) {
         return Err(format!(
             "{prog} never opened {}: it must be reading something else (live data)",
             unread.rel
@@ -258,6 +238,9 @@ pub fn environment_problem(peers: &[&str]) -> Option<String> {
             missing.join(", ")
         ));
     }
+    if let Err(e) = serve::probe_gate() {
+        return Some(format!("no fanotify permission events: {e}"));
+    }
     let mut probe = Command::new("true");
     enter_private_mounts(&mut probe, Vec::new());
     match run_bounded(probe, "true", Duration::from_secs(10)) {
@@ -288,332 +271,6 @@ fn intervals(dir: &Path) -> Result<usize, String> {
             dir.display()
         )),
     }
-}
-
-/// One served file: its contents in every snapshot and the FIFO that serves them.
-struct ServedFile {
-    /// Path relative to a snapshot, e.g. `proc/net/dev`.
-    rel: String,
-    /// Listed by name (must be opened) rather than matched by a `*` pattern.
-    explicit: bool,
-    /// `contents[n]` is `DIR/n/rel`.
-    contents: Vec<Vec<u8>>,
-    fifo: PathBuf,
-    opens: AtomicUsize,
-}
-
-/// State shared by the writer threads of one run.
-struct Shared {
-    /// `files[0]` paces.
-    files: Vec<ServedFile>,
-    snapshots: usize,
-    /// Snapshot served to non-pacing files.
-    current: AtomicUsize,
-    stop: AtomicBool,
-    errors: Mutex<Vec<String>>,
-}
-
-impl Shared {
-    fn fail(&self, error: String) {
-        self.errors
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(error);
-    }
-}
-
-/// Expands `files` against snapshot 0 and reads every served file of every snapshot.
-fn load_served(dir: &Path, snapshots: usize, files: &[&str]) -> Result<Vec<ServedFile>, String> {
-    match files.first() {
-        None => return Err("no files to serve".into()),
-        Some(pacing) if pacing.contains('*') => {
-            return Err(format!("the pacing file {pacing} must not be a pattern"));
-        }
-        Some(_) => {}
-    }
-    let mut served = Vec::new();
-    for pattern in files {
-        let explicit = !pattern.contains('*');
-        let rels = if explicit {
-            vec![(*pattern).to_owned()]
-        } else {
-            capture::expand(&dir.join("0"), pattern)
-        };
-        for rel in rels {
-            let contents = (0..snapshots)
-                .map(|n| {
-                    let path = dir.join(n.to_string()).join(&rel);
-                    fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))
-                })
-                .collect::<Result<_, _>>()?;
-            served.push(ServedFile {
-                rel,
-                explicit,
-                contents,
-                fifo: PathBuf::new(),
-                opens: AtomicUsize::new(0),
-            });
-        }
-    }
-    Ok(served)
-}
-
-/// A bind mount to make in the peer's namespace, with the message to print if it fails.
-struct Mount {
-    source: CString,
-    target: CString,
-    failure: CString,
-}
-
-/// Creates the FIFOs (and the stand-in for `/proc/self/net`) under `work`, records each FIFO in
-/// `served`, and returns the bind mounts that put them in place.
-fn prepare_mounts(work: &Path, served: &mut [ServedFile]) -> Result<Vec<Mount>, String> {
-    let net_dir = work.join("proc-net");
-    let mut mounts = Vec::new();
-    let mut net_served = Vec::new();
-    for (i, file) in served.iter_mut().enumerate() {
-        if let Some(name) = file.rel.strip_prefix("proc/net/") {
-            if name.contains('/') {
-                return Err(format!(
-                    "cannot serve {}: only direct entries of proc/net",
-                    file.rel
-                ));
-            }
-            fs::create_dir_all(&net_dir).map_err(|e| format!("{}: {e}", net_dir.display()))?;
-            file.fifo = net_dir.join(name);
-            net_served.push(name.to_owned());
-        } else {
-            let target = Path::new("/").join(&file.rel);
-            if !target.exists() {
-                return Err(format!(
-                    "cannot serve {}: {} does not exist on this host",
-                    file.rel,
-                    target.display()
-                ));
-            }
-            file.fifo = work.join(format!("fifo{i}"));
-            mounts.push(bind_mount(&file.fifo, &target)?);
-        }
-        nix::unistd::mkfifo(&file.fifo, nix::sys::stat::Mode::S_IRWXU)
-            .map_err(|e| format!("mkfifo {}: {e}", file.fifo.display()))?;
-    }
-    if !net_served.is_empty() {
-        link_unserved_net_entries(&net_dir, &net_served)?;
-        mounts.push(bind_mount(&net_dir, Path::new("/proc/self/net"))?);
-    }
-    Ok(mounts)
-}
-
-/// Fills the stand-in for `/proc/self/net` with symlinks to the real entries not served, through
-/// this process's own `/proc/PID/net` (same network namespace as the peer, never overmounted).
-fn link_unserved_net_entries(net_dir: &Path, served: &[String]) -> Result<(), String> {
-    let real = PathBuf::from(format!("/proc/{}/net", std::process::id()));
-    let entries = fs::read_dir(&real).map_err(|e| format!("{}: {e}", real.display()))?;
-    for entry in entries {
-        let name = entry
-            .map_err(|e| format!("{}: {e}", real.display()))?
-            .file_name();
-        if !served.iter().any(|s| s.as_str() == name) {
-            std::os::unix::fs::symlink(real.join(&name), net_dir.join(&name))
-                .map_err(|e| format!("symlink for {}: {e}", name.to_string_lossy()))?;
-        }
-    }
-    Ok(())
-}
-
-fn bind_mount(source: &Path, target: &Path) -> Result<Mount, String> {
-    let c_path = |p: &Path| {
-        CString::new(p.as_os_str().as_bytes()).map_err(|_| format!("NUL in {}", p.display()))
-    };
-    let failure = format!(
-        "peer harness: bind mount of {} on {} failed\n",
-        source.display(),
-        target.display()
-    );
-    Ok(Mount {
-        source: c_path(source)?,
-        target: c_path(target)?,
-        failure: CString::new(failure).map_err(|_| "NUL in a path".to_owned())?,
-    })
-}
-
-/// Makes `cmd` enter a private mount namespace and make `mounts` before it execs.
-#[allow(unsafe_code)]
-fn enter_private_mounts(cmd: &mut Command, mounts: Vec<Mount>) {
-    // SAFETY: the closure runs in the child between fork and exec, where only async-signal-safe
-    // functions may be called. It makes raw syscalls (unshare, mount, write) on CStrings built
-    // before the fork and does not allocate: `last_os_error` is a plain errno value.
-    unsafe {
-        cmd.pre_exec(move || {
-            let fail = |message: &CStr| {
-                let error = io::Error::last_os_error();
-                let bytes = message.to_bytes();
-                libc::write(2, bytes.as_ptr().cast(), bytes.len());
-                Err(error)
-            };
-            if libc::unshare(libc::CLONE_NEWNS) != 0 {
-                return fail(c"peer harness: unshare(CLONE_NEWNS) failed\n");
-            }
-            let null = std::ptr::null();
-            let flags = libc::MS_REC | libc::MS_PRIVATE;
-            if libc::mount(null, c"/".as_ptr(), null, flags, null.cast()) != 0 {
-                return fail(c"peer harness: making / private failed\n");
-            }
-            for m in &mounts {
-                let (src, dst) = (m.source.as_ptr(), m.target.as_ptr());
-                if libc::mount(src, dst, null, libc::MS_BIND, null.cast()) != 0 {
-                    return fail(&m.failure);
-                }
-            }
-            Ok(())
-        });
-    }
-}
-
-/// Writer thread for `shared.files[i]`: one snapshot per open of its FIFO, until stopped.
-fn serve(shared: &Shared, i: usize, mut closes: CloseWatch) {
-    let file = &shared.files[i];
-    loop {
-        // Blocks until the peer (or `stop_writers`) opens the FIFO for reading.
-        let opened = OpenOptions::new().write(true).open(&file.fifo);
-        if shared.stop.load(SeqCst) {
-            return;
-        }
-        let mut pipe = match opened {
-            Ok(pipe) => pipe,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return shared.fail(format!("open {}: {e}", file.fifo.display())),
-        };
-        let nth = file.opens.fetch_add(1, SeqCst);
-        if std::env::var_os("PEER_TRACE").is_some() { eprintln!("TRACE {:?} {} open#{nth} {:?}", std::time::SystemTime::now(), file.rel, file.fifo); }
-        let snapshot = if i == 0 {
-            // Over-reads get the last snapshot so the peer finishes; `run_peer` reports them.
-            let snapshot = nth.min(shared.snapshots - 1);
-            shared.current.store(snapshot, SeqCst);
-            snapshot
-        } else {
-            shared.current.load(SeqCst)
-        };
-        // The peer may close early (it read what it needed): a broken pipe is fine.
-        match pipe.write_all(&file.contents[snapshot]) {
-            Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
-                shared.fail(format!("write {}: {e}", file.rel));
-            }
-            _ => {}
-        }
-        drop(pipe); // EOF for the peer
-        // Until the peer closes its end, a new open(O_WRONLY) would succeed at once and feed
-        // the same open again. Wait for its close (`stop_writers` also makes one).
-        if std::env::var_os("PEER_TRACE").is_some() { eprintln!("TRACE {:?} {} wrote, waiting close", std::time::SystemTime::now(), file.rel); }
-        let w = closes.wait();
-        if std::env::var_os("PEER_TRACE").is_some() { eprintln!("TRACE {:?} {} closed", std::time::SystemTime::now(), file.rel); }
-        if let Err(e) = w {
-            return shared.fail(format!("inotify on {}: {e}", file.fifo.display()));
-        }
-    }
-}
-
-/// Counts closes of a FIFO's read end (inotify `IN_CLOSE_NOWRITE`), whichever mount namespace
-/// or path the reader used: inotify watches the inode.
-#[derive(Debug)]
-struct CloseWatch {
-    inotify: File,
-    /// Closes seen and not yet waited for.
-    pending: usize,
-}
-
-impl CloseWatch {
-    #[allow(unsafe_code)]
-    fn new(path: &Path) -> Result<Self, String> {
-        let error =
-            |what: &str| format!("{what} {}: {}", path.display(), io::Error::last_os_error());
-        let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| error("NUL in"))?;
-        // SAFETY: inotify_init1 takes no pointers; a non-negative result is a new descriptor
-        // that nothing else owns, so the OwnedFd may take it.
-        let inotify = unsafe {
-            let fd = libc::inotify_init1(libc::IN_CLOEXEC);
-            if fd < 0 {
-                return Err(error("inotify_init1 for"));
-            }
-            OwnedFd::from_raw_fd(fd)
-        };
-        // SAFETY: valid descriptor and NUL-terminated path, both alive during the call.
-        let watch = unsafe {
-            libc::inotify_add_watch(inotify.as_raw_fd(), c_path.as_ptr(), libc::IN_CLOSE_NOWRITE)
-        };
-        if watch < 0 {
-            return Err(error("inotify_add_watch"));
-        }
-        Ok(Self {
-            inotify: File::from(inotify),
-            pending: 0,
-        })
-    }
-
-    /// Blocks until a reader has closed the FIFO (counting closes already seen).
-    fn wait(&mut self) -> io::Result<()> {
-        const HEADER: usize = 16; // wd, mask, cookie, len: no name for a watched file
-        let mut events = [0_u8; 4096];
-        while self.pending == 0 {
-            let n = match self.inotify.read(&mut events) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                result => result?,
-            };
-            let mut at = 0;
-            while at + HEADER <= n {
-                let word = |k: usize| {
-                    let bytes = [
-                        events[at + k],
-                        events[at + k + 1],
-                        events[at + k + 2],
-                        events[at + k + 3],
-                    ];
-                    u32::from_ne_bytes(bytes)
-                };
-                if word(4) & libc::IN_CLOSE_NOWRITE != 0 {
-                    self.pending += 1;
-                }
-                at += HEADER + word(12) as usize;
-            }
-        }
-        self.pending -= 1;
-        Ok(())
-    }
-}
-
-/// Stops the writer threads, releasing those blocked in `open` or waiting for a close by
-/// opening and closing their FIFO for reading (non-blocking, so this never waits for them).
-fn stop_writers(shared: &Shared, writers: Vec<JoinHandle<()>>) -> Result<(), String> {
-    shared.stop.store(true, SeqCst);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        let running: Vec<&ServedFile> = writers
-            .iter()
-            .zip(&shared.files)
-            .filter(|(w, _)| !w.is_finished())
-            .map(|(_, f)| f)
-            .collect();
-        if running.is_empty() {
-            break;
-        }
-        if Instant::now() > deadline {
-            let names: Vec<&str> = running.iter().map(|f| f.rel.as_str()).collect();
-            return Err(format!("writer threads did not stop: {}", names.join(", ")));
-        }
-        for file in running {
-            let _ = OpenOptions::new()
-                .read(true)
-                .custom_flags(libc::O_NONBLOCK)
-                .open(&file.fifo);
-        }
-        thread::sleep(Duration::from_millis(2));
-    }
-    for writer in writers {
-        writer
-            .join()
-            .map_err(|_| "a writer thread panicked".to_owned())?;
-    }
-    Ok(())
 }
 
 /// Runs `cmd` in its own process group with the peer environment, output to temporary files,

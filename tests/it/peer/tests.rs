@@ -3,9 +3,10 @@
 //! hand from live captures match what the peer printed, to its printed precision.
 
 use super::*;
+use std::fs;
 use std::io::{Read as _, Write as _};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::Ordering::Relaxed;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::{MutexGuard, PoisonError};
 use tempfile::TempDir;
 
@@ -714,7 +715,8 @@ fn stat_cpu_names(stat: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Loopback TCP: connections carrying 64 KiB each, until `stop`.
+/// Loopback TCP until `stop`: one connection streaming bulk data, and a new short connection
+/// every 10 ms (few enough that repeated runs do not exhaust ephemeral ports in TIME_WAIT).
 fn loopback_traffic(stop: &AtomicBool) {
     let Ok(listener) = TcpListener::bind("127.0.0.1:0") else {
         return;
@@ -729,15 +731,22 @@ fn loopback_traffic(stop: &AtomicBool) {
                     break;
                 }
                 if let Ok(mut stream) = stream {
-                    let _ = stream.read_to_end(&mut Vec::new());
+                    scope.spawn(move || stream.read_to_end(&mut Vec::new()));
                 }
             }
         });
-        let payload = vec![0_u8; 64 * 1024];
+        scope.spawn(|| {
+            let Ok(mut bulk) = TcpStream::connect(address) else {
+                return;
+            };
+            let chunk = vec![0_u8; 16 * 1024];
+            while !stop.load(Relaxed) && bulk.write_all(&chunk).is_ok() {}
+        });
         while !stop.load(Relaxed) {
             if let Ok(mut stream) = TcpStream::connect(address) {
-                let _ = stream.write_all(&payload);
+                let _ = stream.write_all(b"hello");
             }
+            thread::sleep(Duration::from_millis(10));
         }
         let _ = TcpStream::connect(address); // wake the acceptor so it sees `stop`
     });
