@@ -15,7 +15,7 @@
 //! Host facts that parsers need (clock ticks, page size) live in [`HostFacts`]; parsers never call
 //! `sysconf` themselves.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -58,6 +58,17 @@ pub struct Recording {
     pub dirs: BTreeMap<String, Vec<String>>,
     /// Mount point (as escaped in /proc/self/mounts) → statvfs.
     pub statvfs: BTreeMap<String, FsStat>,
+    /// Paths found to exist by [`Env::exists`] (files or directories whose contents were not
+    /// read, e.g. `/.dockerenv`).
+    pub exists: BTreeSet<String>,
+}
+
+/// What a capture knows about directories, kept in `.sonde/tree.json` because git (and tar)
+/// do not keep empty directories: listings and bare existence.
+#[derive(Debug, Default, serde::Serialize, serde::Deserialize)]
+pub struct TreeMeta {
+    pub dirs: BTreeMap<String, Vec<String>>,
+    pub exists: BTreeSet<String>,
 }
 
 #[derive(Debug)]
@@ -66,6 +77,8 @@ enum Source {
     /// A captured tree, or a sequence of them; `cursor` is the index of the one in use.
     Sequence {
         trees: Vec<PathBuf>,
+        /// Each tree's `.sonde/tree.json`, loaded on first use.
+        metas: Vec<std::sync::OnceLock<TreeMeta>>,
         cursor: AtomicUsize,
         started: AtomicUsize,
     },
@@ -112,6 +125,7 @@ impl Env {
             trees
         };
         let source = Source::Sequence {
+            metas: trees.iter().map(|_| std::sync::OnceLock::new()).collect(),
             trees,
             cursor: AtomicUsize::new(0),
             started: AtomicUsize::new(0),
@@ -141,6 +155,7 @@ impl Env {
             trees,
             cursor,
             started,
+            ..
         } = &self.source
         {
             if started.swap(1, Ordering::Relaxed) == 1 {
@@ -165,6 +180,7 @@ impl Env {
                 trees,
                 cursor,
                 started,
+                ..
             } => {
                 let used = cursor.load(Ordering::Relaxed) + started.load(Ordering::Relaxed);
                 Some(trees.len().saturating_sub(used))
@@ -215,20 +231,39 @@ impl Env {
 
     /// True when host path `abs` exists.
     pub fn exists(&self, abs: &str) -> bool {
+        if let Some(meta) = self.tree_meta() {
+            if meta.exists.contains(abs) || meta.dirs.contains_key(abs) {
+                return true;
+            }
+        }
         let found = self.path(abs).exists();
         if found {
             if let Some(rec) = &self.recording {
                 if let Ok(mut rec) = rec.lock() {
-                    // Remember existence as an (empty) directory listing of its own.
-                    rec.dirs.entry(abs.to_string()).or_default();
+                    rec.exists.insert(abs.to_string());
                 }
             }
         }
         found
     }
 
+    /// The current capture tree's directory facts (`None` when live).
+    fn tree_meta(&self) -> Option<&TreeMeta> {
+        let Source::Sequence { trees, metas, cursor, .. } = &self.source else { return None };
+        let i = cursor.load(Ordering::Relaxed);
+        Some(metas[i].get_or_init(|| {
+            std::fs::read(trees[i].join(META_DIR).join("tree.json"))
+                .ok()
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_default()
+        }))
+    }
+
     /// Entry names of a directory, sorted.
     pub fn list_dir(&self, abs: &str) -> Result<Vec<String>, CollectError> {
+        if let Some(names) = self.tree_meta().and_then(|m| m.dirs.get(abs)) {
+            return Ok(names.clone());
+        }
         let rd = std::fs::read_dir(self.path(abs)).map_err(|e| CollectError::io(abs, e))?;
         let mut names: Vec<String> = rd
             .filter_map(|e| e.ok())
@@ -292,6 +327,30 @@ impl Env {
         let rec = self.recording.as_ref()?;
         let mut guard = rec.lock().ok()?;
         Some(std::mem::take(&mut *guard))
+    }
+
+    /// True when this Env remembers what it reads (for `sonde capture`).
+    pub fn is_recording(&self) -> bool {
+        self.recording.is_some()
+    }
+
+    /// Opens host file `abs` for repeated positional reads (the process scanner keeps
+    /// /proc/PID/stat open and `pread`s it each refresh). The open itself is not recorded: a
+    /// caller reading through the returned file on a recording Env hands what it read to
+    /// [`Env::record_file`]. On a replay the file belongs to the current tree; a caller must not
+    /// keep it across [`Env::begin_sample`].
+    pub fn open(&self, abs: &str) -> Result<std::fs::File, CollectError> {
+        std::fs::File::open(self.path(abs)).map_err(|e| CollectError::io(abs, e))
+    }
+
+    /// When recording, remembers `bytes` as the contents of host file `abs`, read by other means
+    /// than [`Env::read_bytes`] (a kept-open file, a worker thread). Otherwise does nothing.
+    pub fn record_file(&self, abs: &str, bytes: &[u8]) {
+        if let Some(rec) = &self.recording {
+            if let Ok(mut rec) = rec.lock() {
+                rec.files.insert(abs.to_string(), bytes.to_vec());
+            }
+        }
     }
 
     fn read_meta(&self, name: &str) -> Result<String, CollectError> {

@@ -2,8 +2,9 @@
 //! reads into a fixture tree that `--root DIR` replays.
 //!
 //! It samples through a recording [`Env`], so the tree holds every file, directory listing and
-//! `statvfs` result one host sample used, and nothing else. Host facts from syscalls and the
-//! wall-clock time go to `DIR/.sonde/`. With COUNT, it writes `DIR/0` … `DIR/COUNT-1`, INTERVAL
+//! `statvfs` result one host sample used, and nothing else. Host facts from syscalls, the
+//! wall-clock time, directory listings and bare existence checks go to `DIR/.sonde/` (git
+//! does not keep empty directories, so listings cannot be directories). With COUNT, it writes `DIR/0` … `DIR/COUNT-1`, INTERVAL
 //! seconds apart (scheduled against deadlines, like the reports).
 
 use std::path::Path;
@@ -64,21 +65,11 @@ fn write_tree(target: &Path, rec: &Recording, facts: &str) -> anyhow::Result<usi
         }
         std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
     }
-    for (abs, names) in &rec.dirs {
-        let p = place(abs);
-        if !p.exists() {
-            std::fs::create_dir_all(&p).with_context(|| format!("creating {}", p.display()))?;
-        }
-        for n in names {
-            let e = p.join(n);
-            if !e.exists() {
-                std::fs::create_dir_all(&e).with_context(|| format!("creating {}", e.display()))?;
-            }
-        }
-    }
     let meta = target.join(META_DIR);
     std::fs::create_dir_all(&meta)?;
     std::fs::write(meta.join("facts"), facts)?;
     std::fs::write(meta.join("statvfs"), env::statvfs_meta(&rec.statvfs))?;
+    let tree = env::TreeMeta { dirs: rec.dirs.clone(), exists: rec.exists.clone() };
+    std::fs::write(meta.join("tree.json"), serde_json::to_vec_pretty(&tree)?)?;
     Ok(rec.files.len())
 }
