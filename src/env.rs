@@ -249,7 +249,15 @@ impl Env {
 
     /// The current capture tree's directory facts (`None` when live).
     fn tree_meta(&self) -> Option<&TreeMeta> {
-        let Source::Sequence { trees, metas, cursor, .. } = &self.source else { return None };
+        let Source::Sequence {
+            trees,
+            metas,
+            cursor,
+            ..
+        } = &self.source
+        else {
+            return None;
+        };
         let i = cursor.load(Ordering::Relaxed);
         Some(metas[i].get_or_init(|| {
             std::fs::read(trees[i].join(META_DIR).join("tree.json"))

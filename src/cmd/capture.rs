@@ -69,7 +69,10 @@ fn write_tree(target: &Path, rec: &Recording, facts: &str) -> anyhow::Result<usi
     std::fs::create_dir_all(&meta)?;
     std::fs::write(meta.join("facts"), facts)?;
     std::fs::write(meta.join("statvfs"), env::statvfs_meta(&rec.statvfs))?;
-    let tree = env::TreeMeta { dirs: rec.dirs.clone(), exists: rec.exists.clone() };
+    let tree = env::TreeMeta {
+        dirs: rec.dirs.clone(),
+        exists: rec.exists.clone(),
+    };
     std::fs::write(meta.join("tree.json"), serde_json::to_vec_pretty(&tree)?)?;
     Ok(rec.files.len())
 }
