@@ -64,6 +64,7 @@
 //! the captures come from a host with the same CPUs and interfaces.
 
 mod capture;
+mod namespace;
 mod parse;
 mod serve;
 #[cfg(test)]
@@ -81,7 +82,8 @@ use std::process::{Command, ExitStatus, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serve::{Serving, enter_private_mounts};
+use namespace::enter_private_mounts;
+use serve::Serving;
 
 /// Files `iostat -x -p ALL` reads per report; `proc/uptime` paces.
 pub const IOSTAT_FILES: &[&str] = &["proc/uptime", "proc/stat", "proc/diskstats"];
@@ -219,7 +221,9 @@ pub fn run_sar_net(dir: &Path) -> Result<String, String> {
 /// `None` when they can.
 pub fn environment_problem(peers: &[&str]) -> Option<String> {
     if !nix::unistd::geteuid().is_root() {
-        return Some("not root (mount namespaces and bind mounts need CAP_SYS_ADMIN)".into());
+        return Some(
+            "not root: mount namespaces, bind mounts and fanotify need CAP_SYS_ADMIN".into(),
+        );
     }
     let missing: Vec<&str> = peers
         .iter()

@@ -1,22 +1,21 @@
-//! Serving captured files to a peer: stand-in files bind-mounted in the peer's private mount
-//! namespace, and a fanotify permission gate that puts the right snapshot into a stand-in while
-//! the kernel holds the peer's `open` of it. See the parent module for why.
+//! Serving captured files to a peer: stand-in files (bind-mounted by [`super::namespace`]) and a
+//! fanotify permission gate that puts the right snapshot into a stand-in while the kernel holds
+//! the peer's `open` of it. See the parent module for why.
 
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{FileExt, MetadataExt};
-use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::capture;
+use super::namespace::{Mount, bind_mount, link_unserved_net_entries};
 
 /// How often the gate thread looks at its stop flag.
 const POLL: Duration = Duration::from_millis(20);
@@ -60,14 +59,6 @@ pub struct Report {
     /// In the order of `files` (after `*` expansion); the first one paced.
     pub files: Vec<FileOpens>,
     pub errors: Vec<String>,
-}
-
-/// A bind mount to make in the peer's namespace, with the message to print if it fails.
-#[derive(Debug)]
-pub struct Mount {
-    source: CString,
-    target: CString,
-    failure: CString,
 }
 
 /// Captures ready to be served: stand-ins created and watched, mounts planned.
@@ -152,7 +143,7 @@ impl Serving {
     }
 
     /// Starts answering the peer's opens on a thread; returns the mounts for
-    /// [`enter_private_mounts`] and the handle that stops the thread.
+    /// [`super::namespace::enter_private_mounts`] and the handle that stops the thread.
     pub fn start(self) -> (Vec<Mount>, Server) {
         let Self {
             files,
@@ -384,70 +375,4 @@ impl OpenGate {
 /// Checks that fanotify permission events can be used here.
 pub fn probe_gate() -> Result<(), String> {
     OpenGate::new().map(drop)
-}
-
-/// Fills the stand-in for `/proc/self/net` with symlinks to the real entries not served, through
-/// this process's own `/proc/PID/net` (same network namespace as the peer, never overmounted).
-fn link_unserved_net_entries(net_dir: &Path, served: &[String]) -> Result<(), String> {
-    let real = PathBuf::from(format!("/proc/{}/net", std::process::id()));
-    let entries = fs::read_dir(&real).map_err(|e| format!("{}: {e}", real.display()))?;
-    for entry in entries {
-        let name = entry
-            .map_err(|e| format!("{}: {e}", real.display()))?
-            .file_name();
-        if !served.iter().any(|s| s.as_str() == name) {
-            std::os::unix::fs::symlink(real.join(&name), net_dir.join(&name))
-                .map_err(|e| format!("symlink for {}: {e}", name.to_string_lossy()))?;
-        }
-    }
-    Ok(())
-}
-
-fn bind_mount(source: &Path, target: &Path) -> Result<Mount, String> {
-    let c_path = |p: &Path| {
-        CString::new(p.as_os_str().as_bytes()).map_err(|_| format!("NUL in {}", p.display()))
-    };
-    let failure = format!(
-        "peer harness: bind mount of {} on {} failed\n",
-        source.display(),
-        target.display()
-    );
-    Ok(Mount {
-        source: c_path(source)?,
-        target: c_path(target)?,
-        failure: CString::new(failure).map_err(|_| "NUL in a path".to_owned())?,
-    })
-}
-
-/// Makes `cmd` enter a private mount namespace and make `mounts` there before it execs.
-#[allow(unsafe_code)]
-pub fn enter_private_mounts(cmd: &mut Command, mounts: Vec<Mount>) {
-    // SAFETY: the closure runs in the child between fork and exec, where only async-signal-safe
-    // functions may be called. It makes raw syscalls (unshare, mount, write) on CStrings built
-    // before the fork and does not allocate: `last_os_error` is a plain errno value.
-    unsafe {
-        cmd.pre_exec(move || {
-            let fail = |message: &CStr| {
-                let error = io::Error::last_os_error();
-                let bytes = message.to_bytes();
-                libc::write(2, bytes.as_ptr().cast(), bytes.len());
-                Err(error)
-            };
-            if libc::unshare(libc::CLONE_NEWNS) != 0 {
-                return fail(c"peer harness: unshare(CLONE_NEWNS) failed\n");
-            }
-            let null = std::ptr::null();
-            let flags = libc::MS_REC | libc::MS_PRIVATE;
-            if libc::mount(null, c"/".as_ptr(), null, flags, null.cast()) != 0 {
-                return fail(c"peer harness: making / private failed\n");
-            }
-            for m in &mounts {
-                let (source, target) = (m.source.as_ptr(), m.target.as_ptr());
-                if libc::mount(source, target, null, libc::MS_BIND, null.cast()) != 0 {
-                    return fail(&m.failure);
-                }
-            }
-            Ok(())
-        });
-    }
 }
