@@ -22,7 +22,7 @@ Every view prints as plain text or, with --json, as versioned JSON (JSON Lines w
 Rates are computed from two samples with the same formulas as sysstat (iostat, mpstat, sar), the \
 interval measured from /proc/uptime.
 
-Without a command, sonde prints the USE table every second (`sonde use 1`).";
+Without a command, sonde opens the live terminal view (`sonde top`).";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,6 +37,10 @@ Without a command, sonde prints the USE table every second (`sonde use 1`).";
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,
+
+    /// Options of the live view when no command is given (`sonde -d 2` = `sonde top -d 2`).
+    #[command(flatten)]
+    pub top: TopArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -94,8 +98,45 @@ fn parse_interval(s: &str) -> Result<f64, String> {
     Ok(v)
 }
 
+#[derive(Debug, Args, Clone, Copy, PartialEq)]
+pub struct TopArgs {
+    /// Seconds between refreshes.
+    #[arg(short = 'd', long = "delay", value_name = "SECS", default_value_t = 1.0, value_parser = parse_interval)]
+    pub delay: f64,
+
+    /// Disable sending signals and renicing from the process table.
+    #[arg(long)]
+    pub read_only: bool,
+
+    /// Draw with ASCII only (no Unicode bars, sparklines or borders); implied by TERM=linux.
+    #[arg(long)]
+    pub ascii: bool,
+}
+
+impl Default for TopArgs {
+    fn default() -> TopArgs {
+        TopArgs {
+            delay: 1.0,
+            read_only: false,
+            ascii: false,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// The live view (the default): host header, USE panel, per-CPU bars and the process table.
+    ///
+    /// Keys: arrows or j/k move, Enter shows a process's details, / searches, \\ filters (text,
+    /// user:NAME or re:REGEX), P M O N sort by CPU, memory, I/O, PID, < > pick any sort column,
+    /// t tree, H threads, p pauses, K signals and R renices (both ask first), ? shows all keys,
+    /// q quits. CPU% is a share of one CPU, as top shows it. Needs a terminal; for text or JSON
+    /// use `sonde use` or the classic views.
+    Top {
+        #[command(flatten)]
+        top: TopArgs,
+    },
+
     /// The USE table: utilization, saturation and errors of every resource, worst first.
     ///
     /// One row per resource instance (CPU, memory, each disk, each NIC, TCP, file systems,
@@ -142,6 +183,10 @@ pub enum Command {
     Capture {
         /// Directory to write (created; must be empty or absent).
         dir: PathBuf,
+        /// Also capture every process's stat, status, io, cmdline and threads (what the live
+        /// view reads).
+        #[arg(long)]
+        processes: bool,
         #[command(flatten)]
         repeat: Repeat,
     },

@@ -2,13 +2,14 @@
 
 pub mod capture;
 pub mod report;
+pub mod top;
 pub mod views;
 
 use std::io::{IsTerminal, Write};
 
 use anyhow::Context as _;
 
-use crate::cli::{Cli, Command, Repeat};
+use crate::cli::{self, Cli, Command};
 use crate::env::Env;
 
 /// Runs a parsed command line.
@@ -18,27 +19,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         None => Env::live(),
     };
     let stdout = std::io::stdout();
-    let color = !cli.global.json
-        && !cli.global.no_color
-        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-        && stdout.is_terminal();
+    let color = !cli.global.json && color_tui(&cli) && stdout.is_terminal();
     let mut out = stdout.lock();
     let opts = report::Options {
         json: cli.global.json,
         color,
     };
     match cli.command {
-        // Until the live TUI exists, a bare `sonde` prints the USE table every second.
-        None => report::run(
-            &env,
-            &opts,
-            Repeat {
-                interval: Some(1.0),
-                count: None,
-            },
-            &views::Use { explain: false },
-            &mut out,
-        ),
+        None => {
+            drop(out);
+            top_run(env, color_tui(&cli), cli.top)
+        }
+        Some(Command::Top { top }) => {
+            drop(out);
+            top_run(env, color_tui(&cli), top)
+        }
         Some(Command::Use { repeat, explain }) => {
             report::run(&env, &opts, repeat, &views::Use { explain }, &mut out)
         }
@@ -46,7 +41,11 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Mem { repeat }) => report::run(&env, &opts, repeat, &views::Mem, &mut out),
         Some(Command::Disk { repeat }) => report::run(&env, &opts, repeat, &views::Disk, &mut out),
         Some(Command::Net { repeat }) => report::run(&env, &opts, repeat, &views::Net, &mut out),
-        Some(Command::Capture { dir, repeat }) => capture::run(&dir, repeat),
+        Some(Command::Capture {
+            dir,
+            processes,
+            repeat,
+        }) => capture::run(&dir, processes, repeat),
         Some(Command::Completions { shell }) => {
             let mut cmd = crate::cli::command();
             clap_complete::generate(shell, &mut cmd, "sonde", &mut out);
@@ -57,4 +56,21 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(out.flush()?)
         }
     }
+}
+
+/// The TUI colours whenever the user did not turn colour off (it always runs on a terminal).
+fn color_tui(cli: &Cli) -> bool {
+    !cli.global.no_color && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
+fn top_run(env: Env, color: bool, a: cli::TopArgs) -> anyhow::Result<()> {
+    top::run(
+        env,
+        top::Options {
+            delay_secs: a.delay,
+            read_only: a.read_only,
+            ascii: a.ascii,
+            color,
+        },
+    )
 }

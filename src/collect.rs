@@ -7,8 +7,11 @@
 
 pub mod caps;
 pub mod host;
+pub mod netlink;
+pub mod process;
 pub mod procfs;
 pub mod sysfs;
+pub mod users;
 
 use std::io;
 use std::path::PathBuf;

@@ -157,17 +157,16 @@ impl Env {
             started,
             ..
         } = &self.source
+            && started.swap(1, Ordering::Relaxed) == 1
         {
-            if started.swap(1, Ordering::Relaxed) == 1 {
-                let next = cursor.load(Ordering::Relaxed) + 1;
-                if next >= trees.len() {
-                    return Err(CollectError::Replay {
-                        path: trees[0].clone(),
-                        msg: format!("the capture holds only {} sample(s)", trees.len()),
-                    });
-                }
-                cursor.store(next, Ordering::Relaxed);
+            let next = cursor.load(Ordering::Relaxed) + 1;
+            if next >= trees.len() {
+                return Err(CollectError::Replay {
+                    path: trees[0].clone(),
+                    msg: format!("the capture holds only {} sample(s)", trees.len()),
+                });
             }
+            cursor.store(next, Ordering::Relaxed);
         }
         Ok(())
     }
@@ -211,10 +210,10 @@ impl Env {
     /// Reads a whole file.
     pub fn read_bytes(&self, abs: &str) -> Result<Vec<u8>, CollectError> {
         let bytes = std::fs::read(self.path(abs)).map_err(|e| CollectError::io(abs, e))?;
-        if let Some(rec) = &self.recording {
-            if let Ok(mut rec) = rec.lock() {
-                rec.files.insert(abs.to_string(), bytes.clone());
-            }
+        if let Some(rec) = &self.recording
+            && let Ok(mut rec) = rec.lock()
+        {
+            rec.files.insert(abs.to_string(), bytes.clone());
         }
         Ok(bytes)
     }
@@ -231,18 +230,17 @@ impl Env {
 
     /// True when host path `abs` exists.
     pub fn exists(&self, abs: &str) -> bool {
-        if let Some(meta) = self.tree_meta() {
-            if meta.exists.contains(abs) || meta.dirs.contains_key(abs) {
-                return true;
-            }
+        if let Some(meta) = self.tree_meta()
+            && (meta.exists.contains(abs) || meta.dirs.contains_key(abs))
+        {
+            return true;
         }
         let found = self.path(abs).exists();
-        if found {
-            if let Some(rec) = &self.recording {
-                if let Ok(mut rec) = rec.lock() {
-                    rec.exists.insert(abs.to_string());
-                }
-            }
+        if found
+            && let Some(rec) = &self.recording
+            && let Ok(mut rec) = rec.lock()
+        {
+            rec.exists.insert(abs.to_string());
         }
         found
     }
@@ -279,10 +277,10 @@ impl Env {
             .filter(|n| n != META_DIR)
             .collect();
         names.sort();
-        if let Some(rec) = &self.recording {
-            if let Ok(mut rec) = rec.lock() {
-                rec.dirs.insert(abs.to_string(), names.clone());
-            }
+        if let Some(rec) = &self.recording
+            && let Ok(mut rec) = rec.lock()
+        {
+            rec.dirs.insert(abs.to_string(), names.clone());
         }
         Ok(names)
     }
@@ -300,10 +298,10 @@ impl Env {
                     })?
             }
         };
-        if let Some(rec) = &self.recording {
-            if let Ok(mut rec) = rec.lock() {
-                rec.statvfs.insert(mount_point_escaped.to_string(), st);
-            }
+        if let Some(rec) = &self.recording
+            && let Ok(mut rec) = rec.lock()
+        {
+            rec.statvfs.insert(mount_point_escaped.to_string(), st);
         }
         Ok(st)
     }
@@ -354,10 +352,10 @@ impl Env {
     /// When recording, remembers `bytes` as the contents of host file `abs`, read by other means
     /// than [`Env::read_bytes`] (a kept-open file, a worker thread). Otherwise does nothing.
     pub fn record_file(&self, abs: &str, bytes: &[u8]) {
-        if let Some(rec) = &self.recording {
-            if let Ok(mut rec) = rec.lock() {
-                rec.files.insert(abs.to_string(), bytes.to_vec());
-            }
+        if let Some(rec) = &self.recording
+            && let Ok(mut rec) = rec.lock()
+        {
+            rec.files.insert(abs.to_string(), bytes.to_vec());
         }
     }
 

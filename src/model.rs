@@ -9,4 +9,5 @@ pub mod disk;
 pub mod host;
 pub mod mem;
 pub mod net;
+pub mod process;
 pub mod rate;

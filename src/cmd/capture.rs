@@ -17,7 +17,7 @@ use crate::collect::caps::Capabilities;
 use crate::collect::host::{self, HostInfo};
 use crate::env::{self, Env, META_DIR, Recording};
 
-pub fn run(dir: &Path, repeat: Repeat) -> anyhow::Result<()> {
+pub fn run(dir: &Path, processes: bool, repeat: Repeat) -> anyhow::Result<()> {
     if dir.exists() && std::fs::read_dir(dir)?.next().is_some() {
         bail!("{}: exists and is not empty", dir.display());
     }
@@ -38,19 +38,25 @@ pub fn run(dir: &Path, repeat: Repeat) -> anyhow::Result<()> {
             None => dir.to_path_buf(),
             Some(_) => dir.join(i.to_string()),
         };
-        let n = capture_one(&target)?;
+        let n = capture_one(&target, processes)?;
         eprintln!("sonde capture: {n} files -> {}", target.display());
     }
     Ok(())
 }
 
-/// Takes one recorded sample and writes it under `target`; returns the number of files.
-pub fn capture_one(target: &Path) -> anyhow::Result<usize> {
+/// Takes one recorded sample (and, with `processes`, every process as the live view reads it)
+/// and writes it under `target`; returns the number of files.
+pub fn capture_one(target: &Path, processes: bool) -> anyhow::Result<usize> {
     let env = Env::recording();
     let now = env.now_unix_secs();
     Capabilities::probe(&env);
     HostInfo::read(&env);
     host::sample(&env)?;
+    if processes {
+        crate::collect::process::capture_all(&env)?;
+        // The user names the process table resolves.
+        let _ = env.read("/etc/passwd");
+    }
     let rec = env.take_recording().unwrap_or_default();
     write_tree(target, &rec, &env::facts_meta(env.facts(), now))
 }

@@ -163,3 +163,30 @@ mod time_tests {
         assert_eq!(super::utc(1_795_406_455), "2026-11-23 04:00:55");
     }
 }
+
+/// Bytes in at most 5 characters, binary units: `0`, `512`, `12K`, `1.5M`, `30G`.
+pub fn short_bytes(v: f64) -> String {
+    const UNITS: [&str; 6] = ["", "K", "M", "G", "T", "P"];
+    let mut x = v.max(0.0);
+    let mut i = 0;
+    while x >= 1024.0 && i < UNITS.len() - 1 {
+        x /= 1024.0;
+        i += 1;
+    }
+    if i == 0 || x >= 10.0 {
+        format!("{x:.0}{}", UNITS[i])
+    } else {
+        format!("{x:.1}{}", UNITS[i])
+    }
+}
+
+#[cfg(test)]
+mod short_tests {
+    #[test]
+    fn short_bytes() {
+        assert_eq!(super::short_bytes(0.0), "0");
+        assert_eq!(super::short_bytes(512.0), "512");
+        assert_eq!(super::short_bytes(1536.0), "1.5K");
+        assert_eq!(super::short_bytes(30.0 * 1024.0 * 1024.0 * 1024.0), "30G");
+    }
+}

@@ -9,7 +9,10 @@ mod contract;
 mod golden;
 mod live;
 mod peer;
+mod process;
 mod support;
+mod taskstats;
+mod tui;
 
 /// Held by every test that loads the machine or measures it live, so they do not disturb
 /// each other.

@@ -1,0 +1,274 @@
+//! `sonde` / `sonde top`: the live TUI. Owns the terminal, the threads and the loop.
+//!
+//! Threads: the collector (host sample, USE table, process scan, every `--delay`), terminal
+//! input, and a signal watcher; all three only send [`Msg`]s. The loop applies each message to
+//! the [`App`], carries out the returned [`Action`], tells the collector what it should read
+//! next (visible PIDs, detail), and redraws.
+//!
+//! The terminal is restored on every way out: normal quit, error (the guard's `Drop`), panic
+//! (ratatui's hook), and SIGTERM, SIGHUP (an ssh drop), SIGINT and SIGQUIT (turned into a quit).
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Sender};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+
+use crate::analyze::use_method;
+use crate::collect::caps::Capabilities;
+use crate::collect::host::{self, HostInfo, HostSample};
+use crate::collect::process::{self, Fields, ProcSnapshot, ProcessScanner};
+use crate::env::Env;
+use crate::model::host::model;
+use crate::model::process::rows;
+use crate::render::tui::app::{Action, App, Wanted};
+use crate::render::tui::event::{Frame, Msg, spawn_input};
+use crate::render::tui::theme::Theme;
+
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub delay_secs: f64,
+    pub read_only: bool,
+    pub ascii: bool,
+    pub color: bool,
+}
+
+/// Restores the terminal when dropped, whatever path leaves `run`.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+        // restore() leaves raw mode and the alternate screen; the cursor was hidden by drawing.
+        let _ = ratatui::crossterm::execute!(std::io::stdout(), ratatui::crossterm::cursor::Show);
+    }
+}
+
+pub fn run(env: Env, opts: Options) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        bail!(
+            "the live view needs a terminal on stdin and stdout; for text or JSON use \
+             `sonde use` (the USE table) or `sonde cpu|mem|disk|net`"
+        );
+    }
+    let caps = Capabilities::probe(&env);
+    let term_linux = std::env::var("TERM").is_ok_and(|t| t == "linux");
+    let theme = Theme {
+        color: opts.color,
+        unicode: !opts.ascii && !term_linux,
+    };
+    let (tx, rx) = mpsc::channel::<Msg>();
+    let stop = Arc::new(AtomicBool::new(false));
+    let wanted = Arc::new(Mutex::new(Wanted::default()));
+
+    let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT, SIGQUIT])
+        .context("installing signal handlers")?;
+    let sig_handle = signals.handle();
+    {
+        let tx = tx.clone();
+        std::thread::Builder::new()
+            .name("sonde-signals".into())
+            .spawn(move || {
+                if let Some(sig) = signals.forever().next() {
+                    let _ = tx.send(Msg::Signal(sig));
+                }
+            })?;
+    }
+    let collector = {
+        let (tx, stop, wanted) = (tx.clone(), stop.clone(), wanted.clone());
+        let delay = Duration::from_secs_f64(opts.delay_secs);
+        std::thread::Builder::new()
+            .name("sonde-collector".into())
+            .spawn(move || collect_loop(&env, delay, &tx, &stop, &wanted))?
+    };
+
+    let mut terminal = ratatui::try_init().context("setting up the terminal")?;
+    let _guard = TerminalGuard;
+    spawn_input(tx.clone());
+    drop(tx);
+    let size = terminal
+        .size()
+        .map(|s| (s.width, s.height))
+        .unwrap_or((80, 24));
+    let mut app = App::new(theme, opts.read_only, caps.missing(), opts.delay_secs, size);
+    terminal.draw(|f| f.render_widget(&app, f.area()))?;
+    while let Ok(msg) = rx.recv() {
+        match app.update(msg) {
+            Action::None => {}
+            Action::Quit => break,
+            Action::Kill { pid, comm, signal } => {
+                app.message = Some(send_signal(pid, &comm, signal))
+            }
+            Action::Renice { pid, comm, nice } => app.message = Some(renice(pid, &comm, nice)),
+        }
+        *wanted.lock().unwrap_or_else(PoisonError::into_inner) = app.wanted();
+        terminal.draw(|f| f.render_widget(&app, f.area()))?;
+    }
+    stop.store(true, Ordering::Relaxed);
+    sig_handle.close();
+    drop(terminal);
+    drop(_guard);
+    // The collector notices `stop` within one short sleep; do not wait for a slow read.
+    let _ = collector.is_finished();
+    Ok(())
+}
+
+/// Samples every `delay` until stopped or until a replay ends.
+fn collect_loop(
+    env: &Env,
+    delay: Duration,
+    tx: &Sender<Msg>,
+    stop: &AtomicBool,
+    wanted: &Mutex<Wanted>,
+) {
+    let mut scanner = ProcessScanner::new(env);
+    let mut prev_host: Option<HostSample> = None;
+    let mut prev_procs: Option<ProcSnapshot> = None;
+    let mut last_cpu = self_cpu_ms();
+    let start = Instant::now();
+    let mut n: u32 = 0;
+    loop {
+        if env.samples_left() == Some(0) {
+            let _ = tx.send(Msg::CollectorStopped("end of the capture".into()));
+            return;
+        }
+        let want = wanted
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let frame = match frame(env, &mut scanner, &mut prev_host, &mut prev_procs, &want) {
+            Ok(mut f) => {
+                let now = self_cpu_ms();
+                f.self_cpu_ms = match (last_cpu, now) {
+                    (Some(a), Some(b)) if n > 0 => Some(b - a),
+                    _ => None,
+                };
+                last_cpu = now;
+                f
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::CollectorStopped(format!("{e:#}")));
+                return;
+            }
+        };
+        if tx.send(Msg::Sample(Box::new(frame))).is_err() {
+            return;
+        }
+        n += 1;
+        // Deadline-based, in short steps so a quit is noticed quickly.
+        let deadline = start + delay * n;
+        while Instant::now() < deadline {
+            if stop.load(Ordering::Relaxed) {
+                return;
+            }
+            if env.is_live() {
+                std::thread::sleep((deadline - Instant::now()).min(Duration::from_millis(50)));
+            } else {
+                std::thread::sleep(Duration::from_millis(10).min(deadline - Instant::now()));
+            }
+        }
+    }
+}
+
+fn frame(
+    env: &Env,
+    scanner: &mut ProcessScanner,
+    prev_host: &mut Option<HostSample>,
+    prev_procs: &mut Option<ProcSnapshot>,
+    want: &Wanted,
+) -> anyhow::Result<Frame> {
+    let host = host::sample(env)?;
+    let m = prev_host
+        .as_ref()
+        .and_then(|p| model(p, &host, env.facts().page_size_bytes));
+    let table = m.as_ref().map(|m| use_method::table(&host, m));
+    let mut snap = scanner.scan(env, want.threads)?;
+    if want.io_for_all || want.cmdline_for_all {
+        let all: Vec<i32> = snap.pids();
+        let f = Fields {
+            status: false,
+            io: want.io_for_all,
+            cmdline: want.cmdline_for_all,
+        };
+        scanner.fill(env, &mut snap, &all, f);
+    }
+    scanner.fill(
+        env,
+        &mut snap,
+        &want.visible,
+        Fields {
+            status: true,
+            io: true,
+            cmdline: true,
+        },
+    );
+    let procs = rows(prev_procs.as_ref().unwrap_or(&snap), &snap, env.facts());
+    let detail = want
+        .detail
+        .map(|pid| (pid, process::detail(env, pid).map_err(|e| describe(&e))));
+    let f = Frame {
+        info: HostInfo::read(env),
+        uptime_cs: host.uptime_cs,
+        loadavg: host.loadavg.clone(),
+        model: m,
+        table,
+        procs,
+        detail,
+        self_cpu_ms: None,
+        clock_ticks_per_sec: env.facts().clock_ticks_per_sec,
+    };
+    *prev_host = Some(host);
+    *prev_procs = Some(snap);
+    Ok(f)
+}
+
+fn describe(e: &crate::collect::CollectError) -> String {
+    use crate::collect::CollectError;
+    match e {
+        CollectError::NotFound { .. } => "exited".into(),
+        CollectError::Permission { .. } => {
+            "permission denied (run as root or the process owner)".into()
+        }
+        other => other.to_string(),
+    }
+}
+
+/// User + system CPU time of this process so far, in milliseconds.
+fn self_cpu_ms() -> Option<f64> {
+    use nix::sys::resource::{UsageWho, getrusage};
+    let u = getrusage(UsageWho::RUSAGE_SELF).ok()?;
+    let ms = |t: nix::sys::time::TimeVal| t.tv_sec() as f64 * 1000.0 + t.tv_usec() as f64 / 1000.0;
+    Some(ms(u.user_time()) + ms(u.system_time()))
+}
+
+fn send_signal(pid: i32, comm: &str, signal: i32) -> String {
+    use nix::sys::signal::{Signal, kill};
+    use nix::unistd::Pid;
+    let comm = crate::render::format::sanitize(comm);
+    let Ok(sig) = Signal::try_from(signal) else {
+        return format!("unknown signal {signal}");
+    };
+    match kill(Pid::from_raw(pid), sig) {
+        Ok(()) => format!("sent {sig} to {pid} ({comm})"),
+        Err(e) => format!("cannot signal {pid} ({comm}): {}", e.desc()),
+    }
+}
+
+/// Renice through util-linux `renice` (setpriority(2) has no safe wrapper in our deps).
+fn renice(pid: i32, comm: &str, nice: i32) -> String {
+    let comm = crate::render::format::sanitize(comm);
+    match std::process::Command::new("renice")
+        .args(["-n", &nice.to_string(), "-p", &pid.to_string()])
+        .output()
+    {
+        Ok(o) if o.status.success() => format!("reniced {pid} ({comm}) to {nice}"),
+        Ok(o) => format!(
+            "renice {pid} failed: {}",
+            String::from_utf8_lossy(&o.stderr).trim()
+        ),
+        Err(e) => format!("cannot run renice: {e}"),
+    }
+}
