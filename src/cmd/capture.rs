@@ -54,6 +54,12 @@ pub fn capture_one(target: &Path, processes: bool) -> anyhow::Result<usize> {
     host::sample(&env)?;
     if processes {
         crate::collect::process::capture_all(&env)?;
+        // And what the detail view reads (limits, cgroup, open files, threads and their wait
+        // channels), for every process.
+        let pids = env.list_dir("/proc").unwrap_or_default();
+        for pid in pids.iter().filter_map(|p| p.parse::<i32>().ok()) {
+            let _ = crate::collect::process::detail(&env, pid);
+        }
         // The user names the process table resolves.
         let _ = env.read("/etc/passwd");
     }

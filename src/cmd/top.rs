@@ -95,7 +95,12 @@ pub fn run(env: Env, opts: Options) -> anyhow::Result<()> {
         .unwrap_or((80, 24));
     let mut app = App::new(theme, opts.read_only, caps.missing(), opts.delay_secs, size);
     terminal.draw(|f| f.render_widget(&app, f.area()))?;
+    // Hidden test hook: prove that a panic restores the terminal (tests/it/tui.rs).
+    let panic_test = std::env::var_os("SONDE_DEBUG_PANIC").is_some();
     while let Ok(msg) = rx.recv() {
+        if panic_test && app.frame.is_some() {
+            panic!("SONDE_DEBUG_PANIC is set: a deliberate panic to test terminal restoration");
+        }
         match app.update(msg) {
             Action::None => {}
             Action::Quit => break,
@@ -116,6 +121,78 @@ pub fn run(env: Env, opts: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Builds frames: keeps the previous host sample and process snapshot for the rates, and the
+/// process scanner with its kept-open files. Tests and benches drive it on a replay.
+#[derive(Debug)]
+pub struct Collector {
+    scanner: ProcessScanner,
+    prev_host: Option<HostSample>,
+    prev_procs: Option<ProcSnapshot>,
+}
+
+impl Collector {
+    pub fn new(env: &Env) -> Collector {
+        Collector {
+            scanner: ProcessScanner::new(env),
+            prev_host: None,
+            prev_procs: None,
+        }
+    }
+
+    /// One refresh: host sample, model, USE table, process scan (cheap for all, full for the
+    /// PIDs `want` names), process model, and the detail view's process.
+    pub fn frame(&mut self, env: &Env, want: &Wanted) -> anyhow::Result<Frame> {
+        let host = host::sample(env)?;
+        let m = self
+            .prev_host
+            .as_ref()
+            .and_then(|p| model(p, &host, env.facts().page_size_bytes));
+        let table = m.as_ref().map(|m| use_method::table(&host, m));
+        let mut snap = self.scanner.scan(env, want.threads)?;
+        if want.io_for_all || want.cmdline_for_all {
+            let all: Vec<i32> = snap.pids();
+            let f = Fields {
+                status: false,
+                io: want.io_for_all,
+                cmdline: want.cmdline_for_all,
+            };
+            self.scanner.fill(env, &mut snap, &all, f);
+        }
+        self.scanner.fill(
+            env,
+            &mut snap,
+            &want.visible,
+            Fields {
+                status: true,
+                io: true,
+                cmdline: true,
+            },
+        );
+        let procs = rows(
+            self.prev_procs.as_ref().unwrap_or(&snap),
+            &snap,
+            env.facts(),
+        );
+        let detail = want
+            .detail
+            .map(|pid| (pid, process::detail(env, pid).map_err(|e| describe(&e))));
+        let f = Frame {
+            info: HostInfo::read(env),
+            uptime_cs: host.uptime_cs,
+            loadavg: host.loadavg.clone(),
+            model: m,
+            table,
+            procs,
+            detail,
+            self_cpu_ms: None,
+            clock_ticks_per_sec: env.facts().clock_ticks_per_sec,
+        };
+        self.prev_host = Some(host);
+        self.prev_procs = Some(snap);
+        Ok(f)
+    }
+}
+
 /// Samples every `delay` until stopped or until a replay ends.
 fn collect_loop(
     env: &Env,
@@ -124,9 +201,7 @@ fn collect_loop(
     stop: &AtomicBool,
     wanted: &Mutex<Wanted>,
 ) {
-    let mut scanner = ProcessScanner::new(env);
-    let mut prev_host: Option<HostSample> = None;
-    let mut prev_procs: Option<ProcSnapshot> = None;
+    let mut collector = Collector::new(env);
     let mut last_cpu = self_cpu_ms();
     let start = Instant::now();
     let mut n: u32 = 0;
@@ -139,7 +214,7 @@ fn collect_loop(
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .clone();
-        let frame = match frame(env, &mut scanner, &mut prev_host, &mut prev_procs, &want) {
+        let frame = match collector.frame(env, &want) {
             Ok(mut f) => {
                 let now = self_cpu_ms();
                 f.self_cpu_ms = match (last_cpu, now) {
@@ -164,65 +239,9 @@ fn collect_loop(
             if stop.load(Ordering::Relaxed) {
                 return;
             }
-            if env.is_live() {
-                std::thread::sleep((deadline - Instant::now()).min(Duration::from_millis(50)));
-            } else {
-                std::thread::sleep(Duration::from_millis(10).min(deadline - Instant::now()));
-            }
+            std::thread::sleep((deadline - Instant::now()).min(Duration::from_millis(50)));
         }
     }
-}
-
-fn frame(
-    env: &Env,
-    scanner: &mut ProcessScanner,
-    prev_host: &mut Option<HostSample>,
-    prev_procs: &mut Option<ProcSnapshot>,
-    want: &Wanted,
-) -> anyhow::Result<Frame> {
-    let host = host::sample(env)?;
-    let m = prev_host
-        .as_ref()
-        .and_then(|p| model(p, &host, env.facts().page_size_bytes));
-    let table = m.as_ref().map(|m| use_method::table(&host, m));
-    let mut snap = scanner.scan(env, want.threads)?;
-    if want.io_for_all || want.cmdline_for_all {
-        let all: Vec<i32> = snap.pids();
-        let f = Fields {
-            status: false,
-            io: want.io_for_all,
-            cmdline: want.cmdline_for_all,
-        };
-        scanner.fill(env, &mut snap, &all, f);
-    }
-    scanner.fill(
-        env,
-        &mut snap,
-        &want.visible,
-        Fields {
-            status: true,
-            io: true,
-            cmdline: true,
-        },
-    );
-    let procs = rows(prev_procs.as_ref().unwrap_or(&snap), &snap, env.facts());
-    let detail = want
-        .detail
-        .map(|pid| (pid, process::detail(env, pid).map_err(|e| describe(&e))));
-    let f = Frame {
-        info: HostInfo::read(env),
-        uptime_cs: host.uptime_cs,
-        loadavg: host.loadavg.clone(),
-        model: m,
-        table,
-        procs,
-        detail,
-        self_cpu_ms: None,
-        clock_ticks_per_sec: env.facts().clock_ticks_per_sec,
-    };
-    *prev_host = Some(host);
-    *prev_procs = Some(snap);
-    Ok(f)
 }
 
 fn describe(e: &crate::collect::CollectError) -> String {

@@ -13,6 +13,7 @@ mod process;
 mod support;
 mod taskstats;
 mod tui;
+mod tui_screen;
 
 /// Held by every test that loads the machine or measures it live, so they do not disturb
 /// each other.

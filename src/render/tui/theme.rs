@@ -95,6 +95,19 @@ impl Theme {
         }
     }
 
+    /// A host-supplied name made safe to draw: control characters escaped; in ASCII mode,
+    /// anything outside ASCII (including U+FFFD from invalid UTF-8) shown as `?`.
+    pub fn clean(&self, s: &str) -> String {
+        let safe = crate::render::format::sanitize(s);
+        if self.unicode {
+            safe
+        } else {
+            safe.chars()
+                .map(|c| if c.is_ascii() { c } else { '?' })
+                .collect()
+        }
+    }
+
     pub fn tree_pipe(&self) -> &'static str {
         if self.unicode { "│  " } else { "|  " }
     }

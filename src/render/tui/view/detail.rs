@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::collect::process::ProcDetail;
-use crate::render::format::{fit, sanitize, short_bytes};
+use crate::render::format::{fit, short_bytes};
 use crate::render::tui::app::App;
 
 fn opt_bytes(v: Option<u64>) -> String {
@@ -28,11 +28,14 @@ fn lines(d: &ProcDetail, app: &App) -> Vec<Line<'static>> {
         .max(1) as f64;
     let s = &d.status;
     let mut out = vec![Line::from(vec![
-        Span::styled(format!("PID {}  {}", d.pid, sanitize(&s.name)), t.title()),
+        Span::styled(
+            format!("PID {}  {}", d.pid, app.theme.clean(&s.name)),
+            t.title(),
+        ),
         Span::raw(format!(
             "  state {}  user {}  ppid {}  threads {}  nice {}",
             s.state,
-            sanitize(&d.user),
+            app.theme.clean(&d.user),
             s.ppid,
             s.threads.unwrap_or(d.stat.num_threads),
             d.stat.nice
@@ -121,7 +124,7 @@ fn lines(d: &ProcDetail, app: &App) -> Vec<Line<'static>> {
                         "{}:{}:{}",
                         e.hierarchy_id,
                         e.controllers.join(","),
-                        sanitize(&e.path)
+                        app.theme.clean(&e.path)
                     )
                 })
                 .collect();
@@ -141,12 +144,12 @@ fn lines(d: &ProcDetail, app: &App) -> Vec<Line<'static>> {
             "              {:>8} {}  {:<24} {:>6.2} {:>9}  {}",
             th.tid,
             th.state,
-            fit(&sanitize(th.wchan.as_deref().unwrap_or("-")), 24),
+            fit(&app.theme.clean(th.wchan.as_deref().unwrap_or("-")), 24),
             (th.utime_ticks + th.stime_ticks) as f64 / hz,
             th.schedstat
                 .as_ref()
                 .map_or_else(|| "-".into(), |s| secs_ns(s.run_delay_ns)),
-            sanitize(&th.comm)
+            app.theme.clean(&th.comm)
         )));
     }
     out

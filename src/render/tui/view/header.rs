@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::render::format::{sanitize, utc};
+use crate::render::format::utc;
 use crate::render::tui::app::App;
 
 fn uptime(cs: u64) -> String {
@@ -39,10 +39,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         ))),
         Some(f) => {
             lines.push(Line::from(vec![
-                Span::styled(sanitize(&f.info.hostname), t.header()),
+                Span::styled(app.theme.clean(&f.info.hostname), t.header()),
                 Span::raw(format!(
                     "  Linux {}  {}  {} UTC",
-                    sanitize(&f.info.kernel),
+                    app.theme.clean(&f.info.kernel),
                     uptime(f.uptime_cs),
                     utc(f.info.unix_time)
                 )),

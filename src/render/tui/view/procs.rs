@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
-use crate::render::format::{sanitize, short_bytes};
+use crate::render::format::short_bytes;
 use crate::render::tui::app::{App, Column};
 
 fn rate(v: Option<f64>) -> String {
@@ -63,13 +63,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .map(|(i, line)| {
             let p = &procs[line.proc];
             let command = match &p.cmdline {
-                Some(c) if !c.is_empty() => sanitize(c),
-                _ => format!("[{}]", sanitize(&p.comm)),
+                Some(c) if !c.is_empty() => app.theme.clean(c),
+                _ => format!("[{}]", app.theme.clean(&p.comm)),
             };
             let num = |s: String, c: Column| Cell::from(format!("{s:>w$}", w = title_width(c)));
             let row = Row::new(vec![
                 num(p.tid.unwrap_or(p.pid).to_string(), Column::Pid),
-                Cell::from(sanitize(&p.user)),
+                Cell::from(app.theme.clean(&p.user)),
                 Cell::from(p.state.to_string()),
                 num(
                     p.cpu_pct.map_or_else(|| "-".into(), |c| format!("{c:.1}")),

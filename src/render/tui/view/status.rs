@@ -6,7 +6,6 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
-use crate::render::format::sanitize;
 use crate::render::tui::app::{Action, App, InputKind, Mode};
 
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
@@ -20,21 +19,21 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             };
             Line::from(vec![
                 Span::styled(label, t.title()),
-                Span::raw(sanitize(text)),
+                Span::raw(app.theme.clean(text)),
                 Span::raw("_"),
             ])
         }
         Mode::Confirm(Action::Kill { pid, comm, .. }) => Line::from(Span::styled(
             format!(
                 "Send SIGTERM to {pid} ({})?  y/Enter: TERM  9: KILL  other: cancel",
-                sanitize(comm)
+                app.theme.clean(comm)
             ),
             t.warning(),
         )),
         Mode::Confirm(Action::Renice { pid, comm, nice }) => Line::from(Span::styled(
             format!(
                 "Renice {pid} ({}) to {nice}?  y/Enter: yes  other: cancel",
-                sanitize(comm)
+                app.theme.clean(comm)
             ),
             t.warning(),
         )),
@@ -44,16 +43,19 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 spans.push(Span::styled("PAUSED ", t.warning()));
             }
             if let Some(m) = &app.message {
-                spans.push(Span::styled(format!("{} ", sanitize(m)), t.warning()));
+                spans.push(Span::styled(
+                    format!("{} ", app.theme.clean(m)),
+                    t.warning(),
+                ));
             }
             if let Some(e) = &app.collector_error {
                 spans.push(Span::styled(
-                    format!("collector stopped: {} ", sanitize(e)),
+                    format!("collector stopped: {} ", app.theme.clean(e)),
                     t.warning(),
                 ));
             }
             if let Some((text, _)) = &app.filter {
-                spans.push(Span::raw(format!("filter:{} ", sanitize(text))));
+                spans.push(Span::raw(format!("filter:{} ", app.theme.clean(text))));
             }
             let cost = app
                 .frame

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::analyze::use_method::{Cell, Verdict};
-use crate::render::format::{fit, metric_value, sanitize};
+use crate::render::format::{fit, metric_value};
 use crate::render::tui::app::App;
 use crate::render::tui::widgets::sparkline;
 
@@ -58,7 +58,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 format!(
                     "{:<6} {:<10} ",
                     r.resource.label(),
-                    fit(&sanitize(&r.instance), 10)
+                    fit(&app.theme.clean(&r.instance), 10)
                 ),
                 t.verdict(r.verdict),
             ),
