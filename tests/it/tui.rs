@@ -347,3 +347,57 @@ fn ascii_mode_draws_no_unicode() {
     t.wait_exit();
     t.assert_restored();
 }
+
+#[test]
+fn a_panic_restores_the_terminal_and_says_what_happened() {
+    let test = "panic";
+    if !have_tmux(test) {
+        return;
+    }
+    let _guard = lock();
+    let t = Tmux::start(
+        test,
+        80,
+        24,
+        &format!("SONDE_DEBUG_PANIC=1 {} -d 0.2", bin()),
+    );
+    let status = t.wait_exit();
+    assert_eq!(status, 101, "a panic exits with Rust's panic status");
+    t.assert_restored();
+    let s = t.screen();
+    assert!(
+        s.contains("deliberate panic"),
+        "the panic message is readable after restore:\n{s}"
+    );
+}
+
+#[test]
+fn a_selected_process_that_exits_closes_its_detail_view() {
+    let test = "vanish";
+    if !have_tmux(test) {
+        return;
+    }
+    let _guard = lock();
+    let mut marker = Marker::start();
+    let t = Tmux::start(test, 100, 30, &format!("{} -d 0.3", bin()));
+    t.wait_for("the first frame", |s| s.contains("COMMAND"));
+    t.keys(&["\\"]);
+    t.text(&marker.1);
+    t.keys(&["Enter"]);
+    let shown = format!("sleep {}", marker.1);
+    t.wait_for("the marker alone", |s| s.contains(&shown));
+    t.keys(&["Enter"]);
+    t.wait_for("its detail view", |s| {
+        s.contains("limits") && s.contains("hrtimer_nanosleep")
+    });
+    marker.0.kill().expect("kill the marker");
+    marker.0.wait().expect("reap it");
+    let pid = marker.0.id();
+    let s = t.wait_for("the exit message", |s| {
+        s.contains(&format!("process {pid}: exited"))
+    });
+    assert!(s.contains("COMMAND"), "back at the table:\n{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+    t.assert_restored();
+}
