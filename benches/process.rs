@@ -6,8 +6,11 @@
 //! 2-vCPU VM): sample 1 against sample 0. A replay reads every file by path (open, read,
 //! close), so it measures parsing and modelling plus the plain file reads. `live` is the
 //! steady state on this host: the scanner is warmed up, so every stat is one `pread` of a
-//! kept-open file, as in the TUI. `live_io_for_all` adds /proc/PID/io for every process (the
-//! table sorted by I/O). Run with 2,000 sleepers started (`bin/make-proc-fixture` shows how)
+//! kept-open file, as in the TUI, and a process that did not run since the last scan costs one
+//! `pread` of its schedstat instead (its stat is reused; see `collect::process`).
+//! `live_io_for_all` adds /proc/PID/io for every process (the table sorted by I/O).
+//! `live_scan_only_read_every_stat` is `live_scan_only` with the reuse off: every stat read,
+//! as before it existed. Run with 2,000 sleepers started (`bin/make-proc-fixture` shows how)
 //! to compare with the fixture at the same scale.
 
 #![allow(clippy::expect_used)] // a bench that cannot read its fixture should stop loudly
@@ -114,6 +117,17 @@ fn live_scan_only(bencher: Bencher) {
     bencher.bench_local(|| black_box(sc.borrow_mut().scan(&env, false).expect("scan")));
 }
 
+/// `live_scan_only` reading every stat (no reuse of the stat of processes that did not run).
+#[divan::bench]
+fn live_scan_only_read_every_stat(bencher: Bencher) {
+    let env = Env::live();
+    let mut sc = ProcessScanner::new(&env);
+    sc.set_stat_reuse(false);
+    sc.scan(&env, false).expect("scan");
+    let sc = RefCell::new(sc);
+    bencher.bench_local(|| black_box(sc.borrow_mut().scan(&env, false).expect("scan")));
+}
+
 /// The thread view on this host.
 #[divan::bench]
 fn live_threads(bencher: Bencher) {
@@ -143,7 +157,8 @@ fn parse_pid_stat(bencher: Bencher) {
 
 #[divan::bench]
 fn parse_pid_status(bencher: Bencher) {
-    let t = text("1/proc/1/status");
+    // The fixture keeps status for 100 sleepers only (not for the host's own processes).
+    let t = text("1/proc/22824/status");
     bencher
         .counter(divan::counter::BytesCount::new(t.len()))
         .bench(|| status::parse(black_box(&t)));

@@ -6,12 +6,44 @@
 //! 1. [`ProcessScanner::scan`] lists /proc and reads `/proc/PID/stat` of every process (with
 //!    `threads`, `/proc/PID/task/TID/stat` of every thread of multi-threaded processes). The
 //!    files stay open between scans and are read again with one `pread` each, so a steady-state
-//!    scan costs one syscall per process plus the few `getdents` of listing /proc
+//!    scan costs at most one syscall per process plus the few `getdents` of listing /proc
 //!    (see `process/kept.rs`). /proc/uptime is read with each scan: it is the snapshot's clock.
 //! 2. [`ProcessScanner::fill`] reads `status`, `io` and `cmdline` for the PIDs the caller names
 //!    (the visible rows, or all of them when the sort key needs `io`). `status` and `io` are
 //!    kept open like `stat`; `cmdline` is read on worker threads with a bounded wait
 //!    (see `process/cmdline.rs`) because that read can block on a stuck process.
+//!
+//! ## Sleeping processes: schedstat instead of stat
+//!
+//! Most processes sleep, and generating the text of /proc/PID/stat is most of a scan's cost in
+//! the kernel. /proc/PID/schedstat is three numbers and cheap to generate: time on the CPU
+//! (ns), run-queue wait (ns) and the number of times the task was switched in. A task that was
+//! not switched in and gained no CPU time did not run, so nothing it does itself changed: CPU
+//! times, faults, thread count, name, state. For a process whose last stat showed one thread
+//! sleeping (`S`, `I`, `T`, `t`, `Z`), the scan keeps its schedstat open too and reads it
+//! first; when both numbers equal the ones read *before* the last stat, it reuses that stat
+//! ([`ProcSample::stat_reused`]) instead of reading it (one `pread` either way for a sleeper;
+//! two for a process that ran). Never for:
+//!
+//! - a multi-threaded process: schedstat describes the thread-group leader only;
+//! - a running (`R`) task: its schedstat time is only brought up to date at a tick or a switch
+//!   (and a `nohz_full` CPU has almost no ticks), while stat computes it on the spot;
+//! - a task in `D`: waking it from I/O adds to `blkio_delay` before it runs;
+//! - a kernel without schedstat (CONFIG_SCHED_INFO), or one printing `0 0 0`: today's one stat
+//!   read per process (the missing file is asked for once per process);
+//! - a capture ([`Env::is_recording`]): everything is read, schedstat first, so the capture
+//!   holds both and replays the same way;
+//! - a replay, unless [`ProcessScanner::set_stat_reuse`] turns it on (tests): a replay reads
+//!   what was captured, at no cost that matters.
+//!
+//! A few stat fields change without the task running: RSS (reclaim, a `vfork` child sharing
+//! the memory), the parent (reparenting), nice and policy (`renice`, `chrt`), the CPU last run
+//! on (migration), the terminal's foreground group. So each process's stat is read at least
+//! once every [`STAT_REFRESH_SCANS`] scans regardless, and [`ProcessScanner::fill`] with
+//! `status` re-reads every reused stat among the PIDs it is given: the rows on screen are
+//! always fresh. On the live host a reuse also needs the schedstat bytes from a file kept open
+//! since the last scan: a kept /proc file reads the same process or fails, while one opened by
+//! path may belong to a new process that reused the PID.
 //!
 //! [`detail`] reads everything about one process on demand (limits, cgroups, threads with wait
 //! channels, I/O, run-queue delay, open files). Rates are not computed here: that is
@@ -44,12 +76,13 @@ use std::time::Duration;
 use crate::collect::CollectError;
 use crate::collect::procfs::pid::cmdline as cmdline_file;
 use crate::collect::procfs::pid::io;
+use crate::collect::procfs::pid::schedstat::{self, PidSchedstat};
 use crate::collect::procfs::pid::stat::{self, PidStat};
 use crate::collect::procfs::pid::status;
 use crate::collect::procfs::uptime;
 use crate::collect::users::Users;
 use crate::env::Env;
-use kept::{Kept, Kind};
+use kept::{Kept, Kind, Origin};
 
 /// What the scanner remembers about a process between scans.
 #[derive(Debug, Default)]
@@ -67,7 +100,32 @@ struct Memo {
     tids: Option<(u64, Vec<i32>)>,
     /// /proc/PID/io was refused (another user's process; not asked again for this process).
     io_denied: bool,
+    /// The last stat read of the process (by a scan or by `fill`): what a scan reuses.
+    stat: Option<PidStat>,
+    /// /proc/PID/schedstat as read at some moment *before* `stat` was read: if it still reads
+    /// the same, the process has not run since, so `stat` still holds.
+    schedstat: Option<PidSchedstat>,
+    /// schedstat is missing, unreadable or all zero for this process: not asked again.
+    schedstat_off: bool,
 }
+
+impl Memo {
+    /// True when a schedstat unchanged since [`Memo::schedstat`] proves [`Memo::stat`] current:
+    /// one thread (schedstat covers only the leader), asleep or stopped (see the module doc).
+    fn stat_may_be_reused(&self) -> bool {
+        !self.schedstat_off
+            && self.stat.as_ref().is_some_and(|s| {
+                s.num_threads == 1 && matches!(s.state, 'S' | 'I' | 'T' | 't' | 'Z')
+            })
+    }
+}
+
+/// Each process's stat is read at least once every this many scans, even while its schedstat
+/// says it did not run (the fields that change without the task running: RSS, parent, nice,
+/// the CPU last run on). Which scan depends on the PID, so every scan reads a tenth of the
+/// sleepers instead of every tenth scan reading all of them: the budget is per refresh. At the
+/// TUI's default 1 s refresh, such a field is at most 10 s old off screen, never on screen.
+pub const STAT_REFRESH_SCANS: u64 = 10;
 
 /// Re-read a cached cmdline after this many scans (a process may rewrite its title).
 const CMDLINE_REFRESH_SCANS: u64 = 10;
@@ -83,6 +141,22 @@ pub struct ProcessScanner {
     users: Users,
     memo: kept::PidMap<i32, Memo>,
     generation: u64,
+    /// Reuse the stat of a process that did not run (see the module doc).
+    stat_reuse: bool,
+    /// Scratch for a schedstat path (no allocation per process and scan).
+    sched_abs: String,
+}
+
+/// How a scan got the stat of a process.
+enum Got {
+    /// Read now, with the schedstat read just before it (when it was).
+    Read(PidStat, Option<PidSchedstat>),
+    /// The process did not run since its last stat was read: that stat.
+    Reused(PidStat),
+    /// The process exited.
+    Exited,
+    /// Unreadable for another reason.
+    Unreadable,
 }
 
 impl ProcessScanner {
@@ -97,7 +171,16 @@ impl ProcessScanner {
             users: Users::new(),
             memo: kept::PidMap::default(),
             generation: 0,
+            stat_reuse: env.is_live() && !env.is_recording(),
+            sched_abs: String::new(),
         }
+    }
+
+    /// Turns reusing the stat of processes that did not run on or off (see the module doc).
+    /// On by default on the live host, off on a replay and a recording Env; a capture always
+    /// reads everything whatever this says.
+    pub fn set_stat_reuse(&mut self, on: bool) {
+        self.stat_reuse = on;
     }
 
     /// Sets how long [`ProcessScanner::fill`] waits for cmdline reads (default
@@ -116,8 +199,9 @@ impl ProcessScanner {
         self.cmdline.pending()
     }
 
-    /// Reads /proc/uptime and the stat of every process (`threads`: of every thread).
-    /// The only error is a host without a readable /proc (or /proc/uptime).
+    /// Reads /proc/uptime and the stat of every process (`threads`: of every thread), or, for
+    /// a process that provably did not run since the last scan, reuses its last stat (see the
+    /// module doc). The only error is a host without a readable /proc (or /proc/uptime).
     pub fn scan(&mut self, env: &Env, threads: bool) -> Result<ProcSnapshot, CollectError> {
         self.generation += 1;
         let generation = self.generation;
@@ -143,30 +227,42 @@ impl ProcessScanner {
             abs.clear();
             use std::fmt::Write;
             let _ = write!(abs, "/proc/{pid}/stat");
-            let st = match read_stat(&mut self.kept, env, (pid, 0), &abs) {
-                Ok(Some(st)) => st,
-                Ok(None) => continue,
-                Err(()) => {
+            let (st, sched, reused) = match self.process_stat(env, pid, &abs, generation) {
+                Got::Read(st, sched) => (st, sched, false),
+                Got::Reused(st) => (st, None, true),
+                Got::Exited => continue,
+                Got::Unreadable => {
                     snap.skipped += 1;
                     continue;
                 }
             };
             self.kept.touch((pid, 0), generation, st.start_ticks);
+            if st.num_threads != 1 {
+                // Its schedstat no longer speaks for the process: free the descriptor.
+                self.kept.close((pid, 0), Kind::Schedstat);
+            }
             let memo = self.memo.entry(pid).or_default();
             if memo.start_ticks != st.start_ticks {
-                // A new process, or a reused PID: forget the old one.
+                // A new process, or a reused PID: forget the old one (and a schedstat read
+                // before the stat may have been the old one's).
                 *memo = Memo {
                     start_ticks: st.start_ticks,
                     ..Memo::default()
                 };
+            } else if sched.is_some() {
+                memo.schedstat = sched;
             }
             memo.seen = generation;
-            memo.comm.clone_from(&st.comm);
+            if !reused {
+                memo.comm.clone_from(&st.comm);
+                memo.stat = Some(st.clone());
+            }
             if threads && st.num_threads > 1 {
                 scan_threads(&mut self.kept, memo, env, generation, &st, &mut snap);
             } else {
                 let mut s = ProcSample::from_stat(st);
                 s.tid = threads.then_some(pid);
+                s.stat_reused = reused;
                 remembered(memo, &mut s);
                 snap.procs.push(s);
             }
@@ -174,6 +270,69 @@ impl ProcessScanner {
         self.kept.sweep(generation);
         self.memo.retain(|_, m| m.seen == generation);
         Ok(snap)
+    }
+
+    /// The stat of process `pid` (host path `stat_abs`) for scan `generation`: read, or reused
+    /// when its schedstat shows it did not run (see the module doc).
+    fn process_stat(&mut self, env: &Env, pid: i32, stat_abs: &str, generation: u64) -> Got {
+        let key = (pid, 0);
+        let memo = self.memo.get(&pid);
+        // Whether to read schedstat first, and whether it may stand for the stat this time.
+        let (read_sched, may_reuse) = if env.is_recording() {
+            (true, false)
+        } else if let Some(m) = memo.filter(|m| self.stat_reuse && m.stat_may_be_reused()) {
+            let due =
+                (generation + u64::from(pid.unsigned_abs())).is_multiple_of(STAT_REFRESH_SCANS);
+            // Reading a schedstat that cannot stay open costs more than the stat it saves.
+            let room = !env.is_live()
+                || self.kept.is_open(key, Kind::Schedstat)
+                || self.kept.has_room(Kind::Schedstat);
+            // When due, the stat is read anyway; an earlier schedstat still serves as the
+            // baseline, so read it only when there is none.
+            (room && !(due && m.schedstat.is_some()), !due)
+        } else {
+            (false, false)
+        };
+        let mut sched = None;
+        let mut sched_off = false;
+        if read_sched {
+            let abs = &mut self.sched_abs;
+            abs.clear();
+            abs.push_str(stat_abs.strip_suffix("stat").unwrap_or(stat_abs));
+            abs.push_str("schedstat");
+            match self.kept.read_origin(env, key, Kind::Schedstat, abs) {
+                Ok((b, origin)) => match schedstat::parse(&text(b)) {
+                    // 0 switches: schedstat switched off (or a task that never ran).
+                    Ok(now) if now.timeslices > 0 => {
+                        // Opened just now: maybe another process with this PID.
+                        if may_reuse
+                            && origin != Origin::Opened
+                            && let Some(m) = memo
+                            && m.schedstat.is_some_and(|was| did_not_run(was, now))
+                            && let Some(st) = &m.stat
+                        {
+                            return Got::Reused(st.clone());
+                        }
+                        sched = Some(now);
+                    }
+                    _ => sched_off = true,
+                },
+                Err(_) => sched_off = true,
+            }
+        }
+        let got = match read_stat(&mut self.kept, env, key, stat_abs) {
+            Ok(Some(st)) => Got::Read(st, sched),
+            Ok(None) => Got::Exited,
+            Err(()) => Got::Unreadable,
+        };
+        if sched_off && matches!(got, Got::Read(..)) {
+            // The process is there and its schedstat is not (or says nothing).
+            self.kept.close(key, Kind::Schedstat);
+            if let Some(m) = self.memo.get_mut(&pid) {
+                m.schedstat_off = true;
+            }
+        }
+        got
     }
 
     /// Reads `want` for every sample of the processes in `pids`. A process that exited since
@@ -188,6 +347,19 @@ impl ProcessScanner {
                 continue;
             }
             let dir = s.dir();
+            if want.status && s.stat_reused {
+                // A row on screen shows a fresh stat, not one kept from a quiet interval.
+                let abs = format!("{dir}/stat");
+                if let Ok(Some(st)) = read_stat(&mut self.kept, env, s.key(), &abs)
+                    && st.start_ticks == s.stat.start_ticks
+                {
+                    if let Some(m) = self.memo.get_mut(&s.pid) {
+                        m.stat = Some(st.clone());
+                    }
+                    s.stat = st;
+                    s.stat_reused = false;
+                }
+            }
             if want.status {
                 let abs = format!("{dir}/status");
                 let st = self
@@ -279,6 +451,11 @@ fn text(b: &[u8]) -> std::borrow::Cow<'_, str> {
         Ok(s) => std::borrow::Cow::Borrowed(s),
         Err(_) => String::from_utf8_lossy(b),
     }
+}
+
+/// True when the two schedstat readings show no switch-in and no CPU time in between.
+fn did_not_run(was: PidSchedstat, now: PidSchedstat) -> bool {
+    was.on_cpu_ns == now.on_cpu_ns && was.timeslices == now.timeslices
 }
 
 /// Reads and parses one stat file. `Ok(None)`: the task exited; `Err`: unreadable otherwise.

@@ -389,11 +389,12 @@ fn live_processes_vanishing_mid_scan() {
     let started = churn.join().unwrap();
     assert!(started > 10, "the churn ran ({started} processes)");
     assert!(scans > 5);
-    // Files of exited processes are closed, not hoarded: at most stat, status and io per
-    // sample, plus the process-level stat of each multi-threaded process in the thread view.
+    // Files of exited processes are closed, not hoarded: at most stat, schedstat, status and
+    // io per sample, plus the process-level stat, status and io of each multi-threaded process
+    // in the thread view (schedstat is closed once a process has threads).
     let (samples, pids) = (prev.procs.len(), prev.pids().len());
     assert!(
-        sc.open_files() <= 3 * samples + pids,
+        sc.open_files() <= 4 * samples + 3 * pids,
         "{} files open for {samples} samples of {pids} processes",
         sc.open_files()
     );
@@ -411,6 +412,18 @@ fn capture_all_records_what_the_table_reads() {
         .count();
     // Processes can exit between the listing and the read; nearly all are there.
     assert!(stats + 5 >= n, "{stats} stat files for {n} processes");
+    if Path::new("/proc/self/schedstat").exists() {
+        // Read before each stat, so the capture replays with stat reuse as the host would.
+        let scheds = rec
+            .files
+            .keys()
+            .filter(|k| k.ends_with("/schedstat") && !k.contains("/task/"))
+            .count();
+        assert!(
+            scheds + 5 >= n,
+            "{scheds} schedstat files for {n} processes"
+        );
+    }
     assert!(rec.files.contains_key("/proc/uptime"));
     assert!(rec.files.contains_key("/etc/passwd"));
     assert!(rec.files.keys().any(|k| k.ends_with("/cmdline")));
@@ -440,16 +453,18 @@ fn scan_loop_for_strace() {
     let env = Env::live();
     let mut sc = ProcessScanner::new(&env);
     let mut prev = sc.scan(&env, false).unwrap();
-    let mut procs = 0;
+    let (mut procs, mut reused) = (0, 0);
     for _ in 1..n {
         thread::sleep(Duration::from_millis(20));
         let curr = sc.scan(&env, false).unwrap();
         procs = curr.procs.len();
+        reused = curr.procs.iter().filter(|p| p.stat_reused).count();
         std::hint::black_box(rows(&prev, &curr, env.facts()));
         prev = curr;
     }
     eprintln!(
-        "{n} scans, {procs} processes, {} files kept open",
+        "{n} scans, {procs} processes ({reused} stats reused in the last scan), {} files kept \
+         open",
         sc.open_files()
     );
 }

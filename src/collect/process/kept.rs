@@ -8,7 +8,13 @@
 //! only while the file-descriptor budget allows; past it, a file is opened, read and closed.
 //!
 //! One [`Slot`] per task (`(pid, 0)` for a process, `(pid, tid)` for a thread read from its task
-//! directory) holds up to three files; slots not seen in a scan are dropped, which closes them.
+//! directory) holds up to four files; slots not seen in a scan are dropped, which closes them.
+//!
+//! The budget is shared in order of need: `stat` (one per task, read every scan unless the
+//! task slept) may take all of it; `status` and `io` (the visible rows) stop where the `stat`
+//! of every task still needs room; `schedstat` (a second file per single-threaded process,
+//! only a saving) stops [`SCHEDSTAT_HEADROOM`] earlier still, so near the cap a process keeps
+//! its stat only.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -25,7 +31,24 @@ pub(super) enum Kind {
     Stat = 0,
     Status = 1,
     Io = 2,
+    Schedstat = 3,
 }
+
+/// Where the bytes of [`Kept::read`] came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// A `pread` of a file kept open since an earlier scan: the same process as then (a kept
+    /// /proc file never reads another process, even when the PID has been reused).
+    Kept,
+    /// Opened by path just now (first read, reopened after a failed read, or past the budget):
+    /// the process now holding the PID, which may not be the one read before.
+    Opened,
+    /// A replay: every file read by path from the current capture tree.
+    Replay,
+}
+
+/// Files left for `status` and `io` when deciding whether to keep a `schedstat` open.
+const SCHEDSTAT_HEADROOM: usize = 256;
 
 /// `(pid, 0)` for a process, `(pid, tid)` for one thread's task directory.
 pub(super) type TaskKey = (i32, i32);
@@ -36,7 +59,7 @@ struct Slot {
     start_ticks: Option<u64>,
     /// The scan generation that last saw this task.
     seen: u64,
-    files: [Option<File>; 3],
+    files: [Option<File>; 4],
 }
 
 /// A hasher for small integer keys (PIDs): a multiply-rotate per word instead of SipHash,
@@ -77,6 +100,8 @@ pub(super) struct Kept {
     slots: PidMap<TaskKey, Slot>,
     /// Files currently kept open.
     open: usize,
+    /// Of which `stat` files.
+    open_stat: usize,
     /// Most files to keep open.
     budget: usize,
     buf: Vec<u8>,
@@ -88,6 +113,7 @@ impl Kept {
         Kept {
             slots: PidMap::default(),
             open: 0,
+            open_stat: 0,
             budget,
             buf: vec![0; 4096],
             len: 0,
@@ -103,6 +129,42 @@ impl Kept {
     pub(super) fn clear(&mut self) {
         self.slots.clear();
         self.open = 0;
+        self.open_stat = 0;
+    }
+
+    /// True when file `kind` of task `key` is kept open right now.
+    pub(super) fn is_open(&self, key: TaskKey, kind: Kind) -> bool {
+        self.slots
+            .get(&key)
+            .is_some_and(|s| s.files[kind as usize].is_some())
+    }
+
+    /// True when a file of `kind` opened now would be kept (see the module doc for the order).
+    pub(super) fn has_room(&self, kind: Kind) -> bool {
+        // Tasks of the last scan (and new ones of this scan) whose stat is not kept.
+        let stat_missing = self.slots.len().saturating_sub(self.open_stat);
+        let reserve = match kind {
+            Kind::Stat => 0,
+            Kind::Status | Kind::Io => stat_missing,
+            Kind::Schedstat => stat_missing + SCHEDSTAT_HEADROOM,
+        };
+        self.open + reserve < self.budget
+    }
+
+    /// Closes file `kind` of task `key` if it is kept.
+    pub(super) fn close(&mut self, key: TaskKey, kind: Kind) {
+        if let Some(slot) = self.slots.get_mut(&key)
+            && slot.files[kind as usize].take().is_some()
+        {
+            self.closed(kind);
+        }
+    }
+
+    fn closed(&mut self, kind: Kind) {
+        self.open -= 1;
+        if kind == Kind::Stat {
+            self.open_stat -= 1;
+        }
     }
 
     /// Reads file `kind` of task `key`, at host path `abs`; returns its bytes.
@@ -113,37 +175,57 @@ impl Kept {
         kind: Kind,
         abs: &str,
     ) -> Result<&[u8], CollectError> {
+        self.read_origin(env, key, kind, abs).map(|(b, _)| b)
+    }
+
+    /// [`Kept::read`], saying where the bytes came from.
+    pub(super) fn read_origin(
+        &mut self,
+        env: &Env,
+        key: TaskKey,
+        kind: Kind,
+        abs: &str,
+    ) -> Result<(&[u8], Origin), CollectError> {
         if !env.is_live() {
             let bytes = env.read_bytes(abs)?;
             self.buf.clear();
             self.buf.extend_from_slice(&bytes);
             self.len = bytes.len();
-            return Ok(&self.buf[..self.len]);
+            return Ok((&self.buf[..self.len], Origin::Replay));
         }
         let slot = self.slots.entry(key).or_default();
+        let mut stale = false;
         if let Some(f) = &slot.files[kind as usize] {
             match pread_all(f, &mut self.buf) {
                 Ok(n) => {
                     self.len = n;
                     env.record_file(abs, &self.buf[..n]);
-                    return Ok(&self.buf[..n]);
+                    return Ok((&self.buf[..n], Origin::Kept));
                 }
                 Err(_) => {
                     // Reaped (ESRCH), or the file went bad: try the path once more below.
                     slot.files[kind as usize] = None;
-                    self.open -= 1;
+                    stale = true;
                 }
             }
+        }
+        if stale {
+            self.closed(kind);
         }
         let f = env.open(abs)?;
         let n = pread_all(&f, &mut self.buf).map_err(|e| CollectError::io(abs, e))?;
         self.len = n;
-        if self.open < self.budget {
+        if self.has_room(kind)
+            && let Some(slot) = self.slots.get_mut(&key)
+        {
             slot.files[kind as usize] = Some(f);
             self.open += 1;
+            if kind == Kind::Stat {
+                self.open_stat += 1;
+            }
         }
         env.record_file(abs, &self.buf[..n]);
-        Ok(&self.buf[..n])
+        Ok((&self.buf[..n], Origin::Opened))
     }
 
     /// Marks task `key` as seen in scan `generation`, belonging to the process that started at
@@ -153,7 +235,7 @@ impl Kept {
         let slot = self.slots.entry(key).or_default();
         slot.seen = generation;
         if slot.start_ticks.is_some_and(|s| s != start_ticks) {
-            for kind in [Kind::Status, Kind::Io] {
+            for kind in [Kind::Status, Kind::Io, Kind::Schedstat] {
                 if slot.files[kind as usize].take().is_some() {
                     self.open -= 1;
                 }
@@ -164,15 +246,17 @@ impl Kept {
 
     /// Closes the files of every task not seen in scan `generation` (exited processes).
     pub(super) fn sweep(&mut self, generation: u64) {
-        let mut closed = 0;
+        let (mut closed, mut closed_stat) = (0, 0);
         self.slots.retain(|_, s| {
             let keep = s.seen == generation;
             if !keep {
                 closed += s.files.iter().filter(|f| f.is_some()).count();
+                closed_stat += usize::from(s.files[Kind::Stat as usize].is_some());
             }
             keep
         });
         self.open -= closed;
+        self.open_stat -= closed_stat;
     }
 }
 
@@ -199,6 +283,8 @@ fn pread_all(f: &File, buf: &mut Vec<u8>) -> io::Result<usize> {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
 
     #[test]
@@ -228,6 +314,48 @@ mod tests {
         assert_eq!(k.open_files(), 1);
         k.sweep(2);
         assert_eq!(k.open_files(), 0);
+    }
+
+    #[test]
+    fn near_the_cap_stat_is_kept_and_schedstat_is_not() {
+        let env = Env::live();
+        let me = std::process::id() as i32;
+        let stat = format!("/proc/{me}/stat");
+        let sched = format!("/proc/{me}/schedstat");
+        if !Path::new(&sched).exists() {
+            return; // a kernel without CONFIG_SCHED_INFO: nothing to keep
+        }
+        // Room for both, with the headroom left for status and io.
+        let mut k = Kept::new(SCHEDSTAT_HEADROOM + 2);
+        k.read(&env, (me, 0), Kind::Stat, &stat).unwrap();
+        assert!(k.has_room(Kind::Schedstat));
+        let (_, origin) = k
+            .read_origin(&env, (me, 0), Kind::Schedstat, &sched)
+            .unwrap();
+        assert_eq!(origin, Origin::Opened);
+        let (_, origin) = k
+            .read_origin(&env, (me, 0), Kind::Schedstat, &sched)
+            .unwrap();
+        assert_eq!(origin, Origin::Kept);
+        assert_eq!(k.open_files(), 2);
+        k.close((me, 0), Kind::Schedstat);
+        assert_eq!(k.open_files(), 1);
+        // One file short: the stat stays, the schedstat is read and closed.
+        let mut k = Kept::new(SCHEDSTAT_HEADROOM + 1);
+        k.read(&env, (me, 0), Kind::Stat, &stat).unwrap();
+        assert!(!k.has_room(Kind::Schedstat));
+        assert!(k.has_room(Kind::Status));
+        k.read(&env, (me, 0), Kind::Schedstat, &sched).unwrap();
+        assert!(k.is_open((me, 0), Kind::Stat) && !k.is_open((me, 0), Kind::Schedstat));
+        // A task's stat gets its room before any status or io.
+        let mut k = Kept::new(1);
+        k.read(&env, (me, 0), Kind::Status, &format!("/proc/{me}/status"))
+            .unwrap();
+        assert_eq!(k.open_files(), 0, "the one file is for the stat of (me, 0)");
+        k.read(&env, (me, 0), Kind::Stat, &stat).unwrap();
+        assert!(k.is_open((me, 0), Kind::Stat));
+        k.sweep(1);
+        assert_eq!((k.open, k.open_stat), (0, 0));
     }
 
     #[test]

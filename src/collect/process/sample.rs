@@ -18,7 +18,8 @@ use crate::env::Env;
 /// Which extra files [`super::ProcessScanner::fill`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Fields {
-    /// /proc/PID/status: user, swap, context switches.
+    /// /proc/PID/status: user, swap, context switches. Also re-reads a stat the scan reused
+    /// ([`ProcSample::stat_reused`]), so a row read in full is fresh in full.
     pub status: bool,
     /// /proc/PID/io: bytes read and written.
     pub io: bool,
@@ -124,6 +125,13 @@ pub struct ProcSample {
     pub status: Option<Box<PidStatus>>,
     #[serde(serialize_with = "ser_avail")]
     pub io: Result<PidIo, Unavailable>,
+    /// True when the scan did not read `stat` but reused the previous one, because the process
+    /// provably did not run since (its schedstat unchanged; see [`super::ProcessScanner`]):
+    /// CPU times, faults, state and thread count are exact; RSS, parent, nice and CPU may be
+    /// up to [`super::STAT_REFRESH_SCANS`] scans old. [`super::ProcessScanner::fill`] with
+    /// `status` reads it afresh. Not serialized: how a value was obtained, not a value.
+    #[serde(skip)]
+    pub stat_reused: bool,
 }
 
 impl ProcSample {
@@ -139,6 +147,7 @@ impl ProcSample {
             cmdline: None,
             status: None,
             io: Err(Unavailable::NotRead),
+            stat_reused: false,
         }
     }
 

@@ -207,8 +207,285 @@ fn recording_env_records_scanned_files() {
     assert!(rec.files.contains_key(&format!("/proc/{me}/stat")));
     assert!(rec.files.contains_key(&format!("/proc/{me}/status")));
     assert!(rec.files.contains_key(&format!("/proc/{me}/cmdline")));
+    if Path::new("/proc/self/schedstat").exists() {
+        // Read before the stat, for every process: the capture replays with reuse too.
+        assert!(rec.files.contains_key(&format!("/proc/{me}/schedstat")));
+        assert!(rec.files.contains_key("/proc/1/schedstat"));
+    }
     assert!(rec.dirs.contains_key("/proc"));
     assert!(rec.dirs.contains_key(&format!("/proc/{me}/task")));
+}
+
+/// A stat line of single- or multi-threaded task `pid` in `state` with the given CPU time and
+/// resident pages (the parts the stat-reuse tests change).
+fn task(pid: i32, state: char, threads: u64, utime: u64, rss: u64) -> String {
+    format!(
+        "{pid} (p{pid}) {state} 1 {pid} {pid} 0 -1 4194304 101 0 0 0 {utime} 0 0 0 20 0 \
+         {threads} 0 1000 3133440 {rss} 18446744073709551615 1 1 1 0 0 0 0 0 0 0 0 0 17 1 0 0 \
+         0 0 0\n"
+    )
+}
+
+fn set_stat(root: &Path, pid: i32, line: &str) {
+    write(root, &format!("proc/{pid}/stat"), line.as_bytes());
+}
+
+fn set_schedstat(root: &Path, pid: i32, text: &str) {
+    write(root, &format!("proc/{pid}/schedstat"), text.as_bytes());
+}
+
+/// A replay scanner with stat reuse on (a replay reads every stat unless told otherwise).
+fn reusing(env: &Env) -> ProcessScanner {
+    let mut sc = ProcessScanner::new(env);
+    sc.set_stat_reuse(true);
+    sc
+}
+
+/// `(stat_reused, utime_ticks, rss_pages)` of `pid` in one scan.
+fn scan_pid(sc: &mut ProcessScanner, env: &Env, pid: i32) -> (bool, u64, u64) {
+    let snap = sc.scan(env, false).unwrap();
+    let s = snap.get(pid).unwrap();
+    (s.stat_reused, s.stat.utime_ticks, s.stat.rss_pages)
+}
+
+#[test]
+fn unchanged_schedstat_reuses_the_stat_changed_reads_it() {
+    // PID 11 is not due for its periodic read before scan 9 (see `STAT_REFRESH_SCANS`).
+    //
+    //   scan  schedstat   stat on disk   scan gives
+    //   1     100 5 7     utime 3        read (first sight: nothing to compare with)
+    //   2     100 5 7     utime 3        read, its schedstat is the baseline
+    //   3     100 5 7     utime 9 (*)    reused: utime 3, the previous stat
+    //   4     100 9 7     utime 9        reused: run-queue wait alone is not running
+    //   5     150 9 8     utime 9        read: utime 9
+    //   6     150 9 8     utime 12 (*)   reused: 9
+    //   7     150 9 9     utime 12       read: a switch-in alone
+    //   8     160 9 9     utime 14       read: CPU time alone
+    //
+    //   (*) impossible on a real host; here it shows which stat the scan used.
+    let d = tree(&[(11, task(11, 'S', 1, 3, 50))]);
+    let root = d.path();
+    set_schedstat(root, 11, "100 5 7\n");
+    let env = Env::replay(root).unwrap();
+    let mut sc = reusing(&env);
+    assert_eq!(scan_pid(&mut sc, &env, 11), (false, 3, 50));
+    assert_eq!(scan_pid(&mut sc, &env, 11), (false, 3, 50));
+    set_stat(root, 11, &task(11, 'S', 1, 9, 50));
+    assert_eq!(scan_pid(&mut sc, &env, 11), (true, 3, 50));
+    set_schedstat(root, 11, "100 9 7\n");
+    assert_eq!(scan_pid(&mut sc, &env, 11), (true, 3, 50));
+    set_schedstat(root, 11, "150 9 8\n");
+    assert_eq!(scan_pid(&mut sc, &env, 11), (false, 9, 50));
+    set_stat(root, 11, &task(11, 'S', 1, 12, 50));
+    assert_eq!(scan_pid(&mut sc, &env, 11), (true, 9, 50));
+    set_schedstat(root, 11, "150 9 9\n");
+    assert_eq!(scan_pid(&mut sc, &env, 11), (false, 12, 50));
+    set_stat(root, 11, &task(11, 'S', 1, 14, 50));
+    set_schedstat(root, 11, "160 9 9\n");
+    assert_eq!(scan_pid(&mut sc, &env, 11), (false, 14, 50));
+    // The reused sample is the previous one in every field.
+    let a = sc.scan(&env, false).unwrap();
+    set_stat(root, 11, &task(11, 'S', 1, 99, 99));
+    let b = sc.scan(&env, false).unwrap();
+    assert!(!a.procs[0].stat_reused && b.procs[0].stat_reused);
+    assert_eq!(a.procs[0].stat, b.procs[0].stat);
+}
+
+#[test]
+fn only_one_sleeping_thread_with_a_schedstat_is_reused() {
+    // Each scan raises every utime on disk; schedstat never changes. Only 11 is reused.
+    //   11  one thread, sleeping          reused from scan 3
+    //   12  two threads                   schedstat is the leader's only: always read
+    //   13  running                       schedstat lags a running task: always read
+    //   14  in D                          an I/O wakeup adds to blkio_delay: always read
+    //   15  no schedstat (old kernel)     always read, the file asked for once
+    //   16  schedstat `0 0 0` (off)       always read, the file asked for once
+    let procs = [
+        (11, 'S', 1),
+        (12, 'S', 2),
+        (13, 'R', 1),
+        (14, 'D', 1),
+        (15, 'S', 1),
+    ];
+    let mut lines: Vec<(i32, String)> = procs
+        .iter()
+        .map(|&(pid, state, n)| (pid, task(pid, state, n, 1, 50)))
+        .collect();
+    lines.push((16, task(16, 'S', 1, 1, 50)));
+    let d = tree(&lines);
+    let root = d.path();
+    for pid in [11, 12, 13, 14] {
+        set_schedstat(root, pid, "100 5 7\n");
+    }
+    set_schedstat(root, 16, "0 0 0\n");
+    let env = Env::replay(root).unwrap();
+    let mut sc = reusing(&env);
+    for scan in 1..=5u64 {
+        for &(pid, state, n) in &procs {
+            set_stat(root, pid, &task(pid, state, n, scan, 50));
+        }
+        set_stat(root, 16, &task(16, 'S', 1, scan, 50));
+        let snap = sc.scan(&env, false).unwrap();
+        for s in &snap.procs {
+            let want_reused = s.pid == 11 && scan >= 3;
+            assert_eq!(s.stat_reused, want_reused, "scan {scan}: {}", s.pid);
+            let want_utime = if want_reused { 2 } else { scan };
+            assert_eq!(s.stat.utime_ticks, want_utime, "scan {scan}: {}", s.pid);
+        }
+    }
+    assert!(sc.memo[&15].schedstat_off && sc.memo[&16].schedstat_off);
+    assert!(!sc.memo[&11].schedstat_off && !sc.memo[&12].schedstat_off);
+    // The thread view reuses the single-threaded process too.
+    let snap = sc.scan(&env, true).unwrap();
+    assert!(snap.get(11).unwrap().stat_reused);
+}
+
+#[test]
+fn every_stat_is_read_once_every_n_scans_spread_over_the_scans() {
+    // Ten sleepers that never run, whose RSS changes on disk every scan (reclaim does that
+    // without the process running). Scans 1 and 2 read all of them; after that each scan
+    // reads exactly one (the PID decides which), and each PID is read every N scans.
+    let pids: Vec<i32> = (11..=20).collect();
+    let lines: Vec<(i32, String)> = pids.iter().map(|&p| (p, task(p, 'S', 1, 1, 0))).collect();
+    let d = tree(&lines);
+    let root = d.path();
+    for &p in &pids {
+        set_schedstat(root, p, "100 5 7\n");
+    }
+    let env = Env::replay(root).unwrap();
+    let mut sc = reusing(&env);
+    let n = STAT_REFRESH_SCANS;
+    let mut last_read: Vec<u64> = vec![0; pids.len()];
+    let mut periodic: Vec<bool> = vec![false; pids.len()];
+    for scan in 1..=(3 * n) {
+        for &p in &pids {
+            set_stat(root, p, &task(p, 'S', 1, 1, scan));
+        }
+        let snap = sc.scan(&env, false).unwrap();
+        let mut reads = 0;
+        for (i, s) in snap.procs.iter().enumerate() {
+            if !s.stat_reused {
+                reads += 1;
+                if scan > 2 {
+                    // The first periodic read comes within N scans of the baseline.
+                    let gap = scan - last_read[i];
+                    assert!(gap == n || !periodic[i] && gap < n, "pid {}: {gap}", s.pid);
+                    periodic[i] = true;
+                }
+                last_read[i] = scan;
+            }
+            assert_eq!(s.stat.rss_pages, last_read[i], "the stat of the last read");
+            assert!(scan - last_read[i] < n, "at most N-1 scans old");
+        }
+        assert_eq!(reads, if scan <= 2 { pids.len() } else { 1 }, "scan {scan}");
+    }
+}
+
+#[test]
+fn fill_with_status_refreshes_a_reused_stat() {
+    let d = tree(&[(11, task(11, 'S', 1, 3, 50))]);
+    let root = d.path();
+    set_schedstat(root, 11, "100 5 7\n");
+    let env = Env::replay(root).unwrap();
+    let mut sc = reusing(&env);
+    sc.scan(&env, false).unwrap();
+    sc.scan(&env, false).unwrap();
+    set_stat(root, 11, &task(11, 'S', 1, 3, 70));
+    let mut snap = sc.scan(&env, false).unwrap();
+    assert_eq!(snap.procs[0].stat.rss_pages, 50);
+    assert!(snap.procs[0].stat_reused);
+    // io for every process (an I/O sort key) leaves it: that is the cost the reuse saves.
+    let io_only = Fields {
+        io: true,
+        ..Fields::default()
+    };
+    sc.fill(&env, &mut snap, &[11], io_only);
+    assert!(snap.procs[0].stat_reused);
+    // A visible row: read afresh.
+    sc.fill(&env, &mut snap, &[11], Fields::ALL);
+    assert!(!snap.procs[0].stat_reused);
+    assert_eq!(snap.procs[0].stat.rss_pages, 70);
+    // And the next scan reuses the fresher stat.
+    set_stat(root, 11, &task(11, 'S', 1, 3, 90));
+    assert_eq!(scan_pid(&mut sc, &env, 11), (true, 3, 70));
+}
+
+#[test]
+fn replay_reads_every_stat_by_default() {
+    let d = tree(&[(11, task(11, 'S', 1, 3, 50))]);
+    set_schedstat(d.path(), 11, "100 5 7\n");
+    let env = Env::replay(d.path()).unwrap();
+    let mut sc = ProcessScanner::new(&env);
+    for _ in 0..4 {
+        assert!(!sc.scan(&env, false).unwrap().procs[0].stat_reused);
+    }
+}
+
+/// A child process killed when dropped.
+struct Kid(std::process::Child);
+
+impl Drop for Kid {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn live_sleeper_stat_is_reused_from_a_kept_schedstat() {
+    let env = Env::live();
+    let kid = Kid(std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .unwrap());
+    let pid = kid.0.id() as i32;
+    let me = std::process::id() as i32;
+    // Wait until it sleeps in `sleep` (after the exec).
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|s| s.contains("(sleep) S"))
+    {
+        assert!(Instant::now() < deadline, "sleep did not start");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    if !Path::new(&format!("/proc/{pid}/schedstat")).exists() {
+        eprintln!("skipped: no /proc/PID/schedstat (kernel without CONFIG_SCHED_INFO)");
+        return;
+    }
+    let mut sc = ProcessScanner::new(&env);
+    let mut reused = Vec::new();
+    for _ in 0..4 {
+        let snap = sc.scan(&env, false).unwrap();
+        reused.push(snap.get(pid).unwrap().stat_reused);
+        assert!(
+            !snap.get(me).unwrap().stat_reused,
+            "multi-threaded: always read"
+        );
+    }
+    assert_eq!(
+        &reused[..2],
+        [false, false],
+        "first sight, then the baseline"
+    );
+    // One of scans 3 and 4 may be its periodic read; the other reuses.
+    assert!(reused[2] || reused[3], "{reused:?}");
+    assert!(sc.kept.is_open((pid, 0), Kind::Schedstat));
+    assert!(!sc.kept.is_open((me, 0), Kind::Schedstat));
+    // A schedstat opened by path (here: closed behind the scanner's back; on a host: reopened
+    // after a failed read) may be another process's that reused the PID: never trusted.
+    sc.kept.close((pid, 0), Kind::Schedstat);
+    assert!(!sc.scan(&env, false).unwrap().get(pid).unwrap().stat_reused);
+    let due = (sc.generation + 1 + pid as u64).is_multiple_of(STAT_REFRESH_SCANS);
+    let snap = sc.scan(&env, false).unwrap();
+    assert_eq!(
+        snap.get(pid).unwrap().stat_reused,
+        !due,
+        "kept again: trusted"
+    );
+    let mut snap = sc.scan(&env, false).unwrap();
+    sc.fill(&env, &mut snap, &[pid], Fields::ALL);
+    assert!(!snap.get(pid).unwrap().stat_reused);
+    assert_eq!(snap.get(pid).unwrap().stat.comm, "sleep");
 }
 
 fn fifo(dir: &Path, name: &str) -> std::path::PathBuf {
