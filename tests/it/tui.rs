@@ -255,7 +255,8 @@ fn drive_keys(test: &str, w: u16, h: u16) {
     t.keys(&["Enter"]);
     t.wait_for("no match message", |s| s.contains("no match"));
 
-    t.keys(&["q"]);
+    // Ctrl-C quits like q.
+    t.keys(&["C-c"]);
     assert_eq!(t.wait_exit(), 0, "exit status");
     t.assert_restored();
 }
@@ -400,4 +401,42 @@ fn a_selected_process_that_exits_closes_its_detail_view() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
     t.assert_restored();
+}
+
+#[test]
+fn kill_asks_first_then_signals_the_selected_process() {
+    let test = "kill";
+    if !have_tmux(test) {
+        return;
+    }
+    let _guard = lock();
+    let mut marker = Marker::start();
+    let t = Tmux::start(test, 100, 30, &format!("{} -d 0.3", bin()));
+    t.wait_for("the first frame", |s| s.contains("COMMAND"));
+    t.keys(&["\\"]);
+    t.text(&marker.1);
+    t.keys(&["Enter"]);
+    t.wait_for("the marker alone", |s| {
+        s.contains(&format!("sleep {}", marker.1))
+    });
+    t.keys(&["K"]);
+    t.wait_for("the confirmation", |s| s.contains("Send SIGTERM"));
+    assert!(
+        marker.0.try_wait().expect("try_wait").is_none(),
+        "nothing sent before confirming"
+    );
+    t.keys(&["y"]);
+    t.wait_for("the report", |s| s.contains("sent SIGTERM"));
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = marker.0.try_wait().expect("try_wait") {
+            break st;
+        }
+        assert!(start.elapsed() < WAIT, "the marker did not die");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(libc::SIGTERM));
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
 }

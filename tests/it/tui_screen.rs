@@ -257,3 +257,75 @@ fn read_only_refuses_kill_and_renice() {
     )));
     assert_eq!(action, sonde::render::tui::app::Action::None);
 }
+
+#[test]
+fn many_cpus_get_a_summary_instead_of_a_bar_each() {
+    use sonde::model::cpu::{CpuPct, CpuRow};
+    let mut app = app(100, 24, UNICODE, &[]);
+    // Replace the model's CPUs with 64: ten of them busy.
+    let busy = |b: f64| CpuPct {
+        idle_pct: Some(100.0 - b),
+        iowait_pct: Some(0.0),
+        ..CpuPct::default()
+    };
+    let mut frame = app.frame.clone().expect("a frame");
+    let model = frame.model.as_mut().expect("a model");
+    model.cpus = std::iter::once(CpuRow {
+        cpu: None,
+        online: true,
+        pct: Some(busy(20.0)),
+    })
+    .chain((0..64).map(|i| CpuRow {
+        cpu: Some(i),
+        online: true,
+        pct: Some(busy(if i % 6 == 0 {
+            95.0 + f64::from(i % 5)
+        } else {
+            10.0
+        })),
+    }))
+    .collect();
+    app.update(Msg::Sample(frame));
+    let s = screen(&app);
+    assert!(
+        s.contains("64 CPUs, 11 at >= 90%"),
+        "a count instead of 64 bars:\n{s}"
+    );
+    assert!(
+        s.lines()
+            .filter(|l| l.contains('%') && l.contains('█'))
+            .count()
+            < 10,
+        "{s}"
+    );
+    // The hottest CPU (i % 6 == 0 and i % 5 == 4: cpu 24, 54) is listed first.
+    let hottest = s
+        .lines()
+        .position(|l| l.contains("  24 ") || l.contains("  54 "))
+        .expect("hottest shown");
+    let cool = s
+        .lines()
+        .position(|l| l.contains("   6 "))
+        .unwrap_or(usize::MAX);
+    assert!(hottest < cool, "{s}");
+}
+
+#[test]
+fn thread_view_lists_threads_with_their_ids() {
+    let env = Env::replay(&fixture("tui-small")).expect("fixture");
+    let mut app = App::new(UNICODE, false, Vec::new(), 1.0, (120, 40));
+    let mut c = Collector::new(&env);
+    app.update(Msg::Sample(Box::new(
+        c.frame(&env, &app.wanted()).expect("frame"),
+    )));
+    key(&mut app, KeyCode::Char('H'));
+    assert!(app.wanted().threads, "H asks the collector for threads");
+    app.update(Msg::Sample(Box::new(
+        c.frame(&env, &app.wanted()).expect("frame"),
+    )));
+    assert!(!app.procs().is_empty());
+    assert!(
+        app.procs().iter().all(|p| p.tid.is_some()),
+        "every row is a thread"
+    );
+}
