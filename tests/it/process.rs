@@ -468,3 +468,30 @@ fn scan_loop_for_strace() {
         sc.open_files()
     );
 }
+
+/// Regression for skipping the /proc listing: a process created between two scans must be in
+/// the second scan, and one that exited must be gone.
+#[test]
+fn new_and_exited_processes_are_seen_without_relisting_every_scan() {
+    let env = sonde::env::Env::live();
+    let mut sc = sonde::collect::process::ProcessScanner::new(&env);
+    sc.scan(&env, false).expect("scan");
+    sc.scan(&env, false).expect("scan");
+    let mut child = std::process::Command::new("sleep")
+        .arg("30")
+        .spawn()
+        .expect("spawn");
+    let pid = i32::try_from(child.id()).expect("pid");
+    let snap = sc.scan(&env, false).expect("scan");
+    assert!(
+        snap.get(pid).is_some(),
+        "a new process appears in the next scan"
+    );
+    child.kill().expect("kill");
+    child.wait().expect("wait");
+    let snap = sc.scan(&env, false).expect("scan");
+    assert!(
+        snap.get(pid).is_none(),
+        "an exited process is gone in the next scan"
+    );
+}
