@@ -1,4 +1,9 @@
-//! Pure functions from the model to findings: the USE table (later per-process I/O, delays and
-//! stack folding). No I/O, no formatting.
+//! Pure functions from the model to findings: the USE table, per-process I/O with its waits
+//! (`sonde io`), where threads spend their time (`sonde offcpu`), and (later) stack folding.
+//! No I/O, no formatting.
 
+pub mod exits;
+pub mod offcpu;
+pub mod proc_io;
+pub mod tasks;
 pub mod use_method;

@@ -123,6 +123,35 @@ impl Default for TopArgs {
     }
 }
 
+/// Which processes a per-process command shows, and how.
+#[derive(Debug, Args, Clone, PartialEq, Default)]
+pub struct ProcArgs {
+    /// One line per thread instead of per process.
+    #[arg(short = 't', long)]
+    pub threads: bool,
+
+    /// Only these processes (PIDs, comma-separated or the flag repeated).
+    #[arg(
+        short = 'p',
+        long = "pid",
+        value_name = "PID",
+        value_delimiter = ',',
+        value_parser = clap::value_parser!(i32).range(1..)
+    )]
+    pub pids: Vec<i32>,
+}
+
+/// `--enable-delayacct`, shared by the commands that show delays.
+#[derive(Debug, Args, Clone, Copy, PartialEq, Default)]
+pub struct DelayAcctArg {
+    /// Turn delay accounting on (kernel.task_delayacct=1) for this run, print that it did,
+    /// and set it back when sonde exits, also on Ctrl-C, SIGTERM and SIGHUP. Needs root. The
+    /// kernel then measures only processes and threads started after that: older ones still
+    /// show "off".
+    #[arg(long)]
+    pub enable_delayacct: bool,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The live view (the default): host header, USE panel, per-CPU bars and the process table.
@@ -175,6 +204,66 @@ pub enum Command {
     Net {
         #[command(flatten)]
         repeat: Repeat,
+    },
+
+    /// Per-process I/O: bytes read and written per second and the share of time each process
+    /// waited for block I/O and swap-in (iotop, `pidstat -d`).
+    ///
+    /// READ/s and WRITE/s are bytes that reached the block layer (/proc/PID/io read_bytes,
+    /// write_bytes); RCHAR/s and WCHAR/s are bytes passed to read- and write-like system calls
+    /// (logical I/O: page-cache hits, pipes and sockets too); CANCEL/s is dirty page cache
+    /// dropped before writeback. IODELAY% and SWAPIN% are the share of the interval spent
+    /// waiting for block I/O and for swap-in (iotop's IO> and SWAPIN), from taskstats (root) or
+    /// approximated from /proc; a process's waits are summed over its threads and can pass 100.
+    /// They show "off" where the kernel did not measure them: while kernel.task_delayacct is 0
+    /// (see --enable-delayacct), and for tasks started while it was 0. Sorted by
+    /// READ/s + WRITE/s, then by the waits. A process that started during the interval is
+    /// measured from its start; with root, processes that ended during it (also those that
+    /// started and ended between two samples) are counted from the kernel's exit records and
+    /// shown in state X. Other users' processes need root for their I/O.
+    Io {
+        #[command(flatten)]
+        repeat: Repeat,
+
+        #[command(flatten)]
+        procs: ProcArgs,
+
+        /// Only processes that did block I/O, or waited for it or for swap-in, during the
+        /// interval.
+        #[arg(long)]
+        active: bool,
+
+        #[command(flatten)]
+        delayacct: DelayAcctArg,
+    },
+
+    /// Where the time went: per process (or thread), the share of the interval spent running,
+    /// waiting for a CPU, and off the CPU by cause; and what threads in D state wait on.
+    ///
+    /// RUN% is time on a CPU, RUNQ% time runnable but waiting for one (CPU saturation), OFFCPU%
+    /// the rest, split into IO% (block I/O), SWAP% (swap-in), RECL% (direct reclaim), THRASH%
+    /// (refaulting pages), COMPACT% (memory compaction) and SLEEP% (everything else: locks,
+    /// timers, sockets, pipes). The parts can overlap (a swap-in also counts its block I/O), so
+    /// SLEEP% is what is left, never negative. Percentages are of one thread's time: a process
+    /// is the sum of its threads and can pass 100. D% is the share of samples (every 100 ms) in
+    /// which a thread was in uninterruptible sleep, WCHAN the kernel function it waited in most
+    /// often; a table of those wait channels follows. Times come from taskstats (root) or from
+    /// /proc/PID/schedstat and stat; IO% to SLEEP% need kernel.task_delayacct=1 (see
+    /// --enable-delayacct) and show "off" otherwise. Processes that neither ran nor waited are
+    /// not shown unless --all.
+    Offcpu {
+        #[command(flatten)]
+        repeat: Repeat,
+
+        #[command(flatten)]
+        procs: ProcArgs,
+
+        /// Also show processes (threads) that were asleep the whole interval.
+        #[arg(long)]
+        all: bool,
+
+        #[command(flatten)]
+        delayacct: DelayAcctArg,
     },
 
     /// Copy every /proc and /sys file sonde reads into a fixture tree (for tests and bug

@@ -1,6 +1,9 @@
 //! One module per subcommand: each turns flags into behaviour by wiring the layers.
 
 pub mod capture;
+pub mod interval;
+pub mod io;
+pub mod offcpu;
 pub mod report;
 pub mod top;
 pub mod views;
@@ -41,6 +44,34 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Mem { repeat }) => report::run(&env, &opts, repeat, &views::Mem, &mut out),
         Some(Command::Disk { repeat }) => report::run(&env, &opts, repeat, &views::Disk, &mut out),
         Some(Command::Net { repeat }) => report::run(&env, &opts, repeat, &views::Net, &mut out),
+        Some(Command::Io {
+            repeat,
+            procs,
+            active,
+            delayacct,
+        }) => {
+            let args = io::IoArgs {
+                threads: procs.threads,
+                active,
+                pids: procs.pids,
+                enable_delayacct: delayacct.enable_delayacct,
+            };
+            io::run(&env, &opts, repeat, &args, &mut out)
+        }
+        Some(Command::Offcpu {
+            repeat,
+            procs,
+            all,
+            delayacct,
+        }) => {
+            let args = offcpu::OffcpuArgs {
+                threads: procs.threads,
+                pids: procs.pids,
+                all,
+                enable_delayacct: delayacct.enable_delayacct,
+            };
+            offcpu::run(&env, &opts, repeat, &args, &mut out)
+        }
         Some(Command::Capture {
             dir,
             processes,

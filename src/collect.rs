@@ -6,6 +6,9 @@
 //! vanished" and "no permission" are expected outcomes with their own error variants.
 
 pub mod caps;
+pub mod delays;
+pub mod dstate;
+pub mod exited;
 pub mod host;
 pub mod netlink;
 pub mod process;

@@ -5,6 +5,7 @@
 //! that exists in only one of the two samples, yields `None` ("no value"), never a huge number.
 
 pub mod cpu;
+pub mod delays;
 pub mod disk;
 pub mod host;
 pub mod mem;

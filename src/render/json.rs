@@ -4,8 +4,8 @@
 //!
 //! Every document is an object with these keys:
 //!
-//! - `schema`: `"sonde/use/v1"`, `"sonde/cpu/v1"`, `"sonde/mem/v1"`, `"sonde/disk/v1"` or
-//!   `"sonde/net/v1"`. Renaming or removing a key, or changing its unit, bumps the version;
+//! - `schema`: `"sonde/use/v1"`, `"sonde/cpu/v1"`, `"sonde/mem/v1"`, `"sonde/disk/v1"`,
+//!   `"sonde/net/v1"`, `"sonde/io/v1"` or `"sonde/offcpu/v1"`. Renaming or removing a key, or changing its unit, bumps the version;
 //!   adding a key does not.
 //! - `host`: `{hostname, kernel, unix_time, cpus}`.
 //! - `capabilities`: the probe (`psi`, `task_delayacct`, `perf_event_paranoid`, `tracefs`,
@@ -31,6 +31,36 @@
 //! - net: `nics`: `[{name, speed_mbps, rates}]`, `rates` being `{rx_packets_per_sec,
 //!   tx_packets_per_sec, rx_kb_per_sec, …, util_pct}` or null; `tcp`: `{active_opens_per_sec,
 //!   …, retrans_pct, listen_overflows_per_sec, listen_drops_per_sec, curr_estab}`.
+//! - io: `threads` (true with `-t`), `delay_source` (`"taskstats"` or `"procfs"`), `delayacct`
+//!   (false when `kernel.task_delayacct` was 0 during the interval: every `*_delay_pct` is then
+//!   null, because the kernel did not measure it), `approximate` (keys that are approximations
+//!   with this source: `["blkio_delay_pct"]` from /proc), `accounting_since_uptime_sec` (when
+//!   `--enable-delayacct` turned accounting on, seconds after boot; else null), and
+//!   `processes`: `[{pid, tid (null unless -t), user, state, comm, cpu_pct,
+//!   read_bytes_per_sec, write_bytes_per_sec, read_chars_per_sec, write_chars_per_sec,
+//!   cancelled_write_bytes_per_sec, io_unavailable (why the byte rates are null, or null),
+//!   blkio_delay_pct, swapin_delay_pct, delayacct (false: the kernel did not measure this
+//!   task's waits, because accounting was off or the task started before it was turned on;
+//!   the waits are then null), delay_unavailable (why the waits are null otherwise, or null),
+//!   started (began during the interval and is measured from its start), exited (ended during
+//!   the interval: measured from its taskstats exit record, `state` `"X"`)}]`, busiest first
+//!   (read + write bytes, then waits, then PID), and `exits`: `{listening (an exit listener
+//!   was registered: root), exited (rows from exit records), lost (exit notifications the
+//!   kernel dropped: those processes are missing)}`. `*_bytes_per_sec` are bytes (not kB);
+//!   `*_delay_pct` are shares of the interval, summed over a process's threads (can pass 100).
+//! - offcpu: `threads`, `delay_source`, `delayacct`, `approximate` (from /proc:
+//!   `["blkio_pct", "off_cpu_pct", "other_sleep_pct"]`), `accounting_since_uptime_sec` and
+//!   `exits` as for io; `d_state_samples` (how many times the threads' states were sampled
+//!   during the interval, every 100 ms), `idle_hidden` (rows not shown: neither ran nor waited,
+//!   without `--all`), `processes`: `[{pid, tid, user, comm, state, threads (threads summed in
+//!   the row), wall_sec (their wall time in the interval), running_pct, runqueue_pct,
+//!   off_cpu_pct, blkio_pct, swapin_pct, reclaim_pct, thrashing_pct, compaction_pct,
+//!   other_sleep_pct, delayacct, d_state_pct (share of samples in D, summed over threads),
+//!   top_wchan, started, exited}]`, most waiting first, and `wait_channels`: `[{wchan (null:
+//!   not shown by the kernel), samples, threads, comms}]`, most samples first (at most 10).
+//!   Every `*_pct` is a share of the interval (one thread's wall time), so a process can pass
+//!   100; the waits can overlap and `other_sleep_pct` is the rest, never negative. The waits
+//!   that need delay accounting and `other_sleep_pct` are null when `delayacct` is false.
 //!
 //! A value that could not be computed (counter went backwards, item new in the interval, not
 //! on this kernel) is `null`, never 0. Keys carry their unit (`_pct`, `_per_sec`, `_kib`,

@@ -3,8 +3,10 @@
 
 pub mod cpu;
 pub mod disk;
+pub mod io;
 pub mod mem;
 pub mod net;
+pub mod offcpu;
 pub mod use_table;
 
 use crate::collect::caps::Capabilities;

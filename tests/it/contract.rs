@@ -28,12 +28,20 @@ const UNITLESS: &[&str] = &[
     "io_errors",
     "oom_kills",
     "centisecs",
+    "pid",
+    "tid",
+    "threads",
+    "samples",
+    "d_state_samples",
+    "idle_hidden",
+    "exited",
+    "lost",
 ];
 const UNITS: &[&str] = &[
     "_pct", "_per_sec", "_kib", "_kb", "_ms", "_sec", "_us", "_ns", "_mbps", "_bytes",
 ];
 
-fn check_units(v: &Value, key: &str, path: &str, bad: &mut Vec<String>) {
+pub(crate) fn check_units(v: &Value, key: &str, path: &str, bad: &mut Vec<String>) {
     match v {
         Value::Object(m) => m
             .iter()
@@ -183,6 +191,8 @@ fn man_page_is_current() {
         "SONDE MEM",
         "SONDE DISK",
         "SONDE NET",
+        "SONDE IO",
+        "SONDE OFFCPU",
         "Exit status",
     ] {
         assert!(page.contains(cmd), "man page lacks {cmd}");
@@ -203,7 +213,18 @@ fn man_page_is_current() {
 fn completions_cover_every_visible_command() {
     for shell in ["bash", "zsh", "fish"] {
         let out = sonde_ok(&["completions", shell]);
-        for cmd in ["use", "cpu", "mem", "disk", "net", "explain", "json"] {
+        for cmd in [
+            "use",
+            "cpu",
+            "mem",
+            "disk",
+            "net",
+            "io",
+            "offcpu",
+            "explain",
+            "json",
+            "enable-delayacct",
+        ] {
             assert!(out.contains(cmd), "{shell} completions lack {cmd}");
         }
     }
@@ -218,6 +239,8 @@ fn help_lists_commands_and_exit_codes() {
         "mem",
         "disk",
         "net",
+        "io",
+        "offcpu",
         "Exit status",
         "--json",
         "--no-color",

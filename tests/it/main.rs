@@ -7,6 +7,7 @@
 
 mod contract;
 mod golden;
+mod io;
 mod live;
 mod peer;
 mod process;
