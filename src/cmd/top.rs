@@ -19,9 +19,11 @@ use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
 use crate::analyze::use_method;
 use crate::collect::caps::Capabilities;
+use crate::collect::delays::{DelayReader, DelaySnapshot, Want as DelayWant};
 use crate::collect::host::{self, HostInfo, HostSample};
 use crate::collect::process::{self, Fields, ProcSnapshot, ProcessScanner};
 use crate::env::Env;
+use crate::model::delays::DelayDeltas;
 use crate::model::host::model;
 use crate::model::process::rows;
 use crate::render::tui::app::{Action, App, Wanted};
@@ -128,6 +130,8 @@ pub struct Collector {
     scanner: ProcessScanner,
     prev_host: Option<HostSample>,
     prev_procs: Option<ProcSnapshot>,
+    delays: DelayReader,
+    prev_delays: Option<DelaySnapshot>,
 }
 
 impl Collector {
@@ -136,6 +140,8 @@ impl Collector {
             scanner: ProcessScanner::new(env),
             prev_host: None,
             prev_procs: None,
+            delays: DelayReader::new(env),
+            prev_delays: None,
         }
     }
 
@@ -173,6 +179,26 @@ impl Collector {
             &snap,
             env.facts(),
         );
+        // Waits for the rows on screen (all rows when a wait is the sort key), the detail's too.
+        let mut delay_pids = want.visible.clone();
+        delay_pids.extend(want.detail);
+        // The first refresh does not know the visible rows yet: read every process once.
+        let all = (want.delays_for_all || self.prev_delays.is_none()).then(|| snap.pids());
+        let pids = all.as_deref().unwrap_or(&delay_pids);
+        let ds = self
+            .delays
+            .read(env, &snap, Some(pids), DelayWant { schedstat: true });
+        let mut delays = std::collections::HashMap::new();
+        if let (Some(prev), Some(prev_snap)) = (&self.prev_delays, &self.prev_procs) {
+            let wall_ns = snap.uptime_cs.saturating_sub(prev_snap.uptime_cs) * 10_000_000;
+            for ((pid, tid), curr) in &ds.tasks {
+                if let (Ok(c), Some(Ok(p))) = (curr, prev.get(*pid, *tid)) {
+                    let shares = DelayDeltas::between(p, c).shares(wall_ns);
+                    delays.insert(tid.unwrap_or(*pid), shares);
+                }
+            }
+        }
+        let delayacct_on = ds.accounting_on();
         let detail = want
             .detail
             .map(|pid| (pid, process::detail(env, pid).map_err(|e| describe(&e))));
@@ -186,7 +212,10 @@ impl Collector {
             detail,
             self_cpu_ms: None,
             clock_ticks_per_sec: env.facts().clock_ticks_per_sec,
+            delays,
+            delayacct_on,
         };
+        self.prev_delays = Some(ds);
         self.prev_host = Some(host);
         self.prev_procs = Some(snap);
         Ok(f)

@@ -329,3 +329,44 @@ fn thread_view_lists_threads_with_their_ids() {
         "every row is a thread"
     );
 }
+
+#[test]
+fn wait_columns_show_on_wide_terminals_and_say_off_without_accounting() {
+    let wide = app(200, 50, UNICODE, &[]);
+    let s = screen(&wide);
+    let header = s
+        .lines()
+        .find(|l| l.contains("COMMAND"))
+        .expect("table header");
+    for col in ["IOD%", "SWD%", "CPUD%"] {
+        assert!(header.contains(col), "{col} at 200 columns:\n{header}");
+    }
+    // The capture has kernel.task_delayacct=0: I/O and swap-in waits are "off", never 0;
+    // the run-queue wait comes from schedstat and has values.
+    assert!(!wide.frame.as_ref().expect("frame").delayacct_on);
+    let busy = s
+        .lines()
+        .find(|l| l.contains("while :; do :"))
+        .expect("the busy loop");
+    assert!(busy.contains("off"), "{busy}");
+    assert!(
+        !wide.frame.as_ref().expect("frame").delays.is_empty(),
+        "waits read for visible rows"
+    );
+    let narrow = app(80, 24, UNICODE, &[]);
+    assert!(
+        !screen(&narrow).contains("CPUD%"),
+        "80 columns keep room for the command"
+    );
+    assert!(narrow.columns().iter().all(|c| !c.is_delay()));
+    // Sorting by a wait asks the collector for every process's waits.
+    let mut wide = wide;
+    for _ in 0..8 {
+        if wide.sort == sonde::render::tui::app::Column::CpuDelay {
+            break;
+        }
+        key(&mut wide, KeyCode::Char('>'));
+    }
+    assert_eq!(wide.sort, sonde::render::tui::app::Column::CpuDelay);
+    assert!(wide.wanted().delays_for_all);
+}

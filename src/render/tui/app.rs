@@ -30,12 +30,15 @@ pub enum Column {
     Read,
     Write,
     MajFlt,
+    IoDelay,
+    SwapDelay,
+    CpuDelay,
     Threads,
     Command,
 }
 
 impl Column {
-    pub const ALL: [Column; 10] = [
+    pub const ALL: [Column; 13] = [
         Column::Pid,
         Column::User,
         Column::State,
@@ -44,9 +47,21 @@ impl Column {
         Column::Read,
         Column::Write,
         Column::MajFlt,
+        Column::IoDelay,
+        Column::SwapDelay,
+        Column::CpuDelay,
         Column::Threads,
         Column::Command,
     ];
+
+    /// Wait columns (% of the refresh a process waited on block I/O, swap-in, a CPU): shown
+    /// when the terminal is at least [`Column::WIDE`] columns wide.
+    pub fn is_delay(self) -> bool {
+        matches!(self, Column::IoDelay | Column::SwapDelay | Column::CpuDelay)
+    }
+
+    /// Width from which the wait columns are shown (80 columns keep room for the command).
+    pub const WIDE: u16 = 120;
 
     pub fn title(self) -> &'static str {
         match self {
@@ -58,6 +73,9 @@ impl Column {
             Column::Read => "READ/s",
             Column::Write => "WRITE/s",
             Column::MajFlt => "MAJF/s",
+            Column::IoDelay => "IOD%",
+            Column::SwapDelay => "SWD%",
+            Column::CpuDelay => "CPUD%",
             Column::Threads => "THR",
             Column::Command => "COMMAND",
         }
@@ -165,6 +183,8 @@ pub struct Wanted {
     pub io_for_all: bool,
     /// A filter or search looks at command lines: read them for every process.
     pub cmdline_for_all: bool,
+    /// The sort key is a wait: read delays for every process.
+    pub delays_for_all: bool,
     pub threads: bool,
     pub detail: Option<i32>,
 }
@@ -231,6 +251,15 @@ impl App {
         }
     }
 
+    /// The table's columns at the current width: the wait columns need [`Column::WIDE`].
+    pub fn columns(&self) -> Vec<Column> {
+        Column::ALL
+            .iter()
+            .copied()
+            .filter(|c| !c.is_delay() || self.size.0 >= Column::WIDE)
+            .collect()
+    }
+
     pub fn procs(&self) -> &[ProcRow] {
         self.frame.as_ref().map_or(&[], |f| f.procs.as_slice())
     }
@@ -253,6 +282,7 @@ impl App {
                 .filter_map(|l| self.procs().get(l.proc).map(|p| p.pid))
                 .collect(),
             io_for_all: self.sort.needs_io(),
+            delays_for_all: self.sort.is_delay(),
             cmdline_for_all: self
                 .filter
                 .as_ref()
@@ -342,8 +372,10 @@ impl App {
                     .is_none_or(|(_, f)| f.matches(&procs[i]))
             })
             .collect();
+        let empty = Delays::new();
+        let delays = self.frame.as_ref().map_or(&empty, |f| &f.delays);
         let cmp = |a: &usize, b: &usize| {
-            let o = compare(&procs[*a], &procs[*b], self.sort);
+            let o = compare(&procs[*a], &procs[*b], self.sort, delays);
             let o = if self.descending { o.reverse() } else { o };
             o.then(procs[*a].pid.cmp(&procs[*b].pid))
         };
@@ -632,7 +664,19 @@ impl App {
     }
 }
 
-fn compare(a: &ProcRow, b: &ProcRow, c: Column) -> std::cmp::Ordering {
+/// The share a wait column shows.
+pub fn delay_value(d: &crate::model::delays::DelayShares, c: Column) -> Option<f64> {
+    match c {
+        Column::IoDelay => d.blkio_delay_pct,
+        Column::SwapDelay => d.swapin_delay_pct,
+        Column::CpuDelay => d.run_delay_pct,
+        _ => None,
+    }
+}
+
+type Delays = std::collections::HashMap<i32, crate::model::delays::DelayShares>;
+
+fn compare(a: &ProcRow, b: &ProcRow, c: Column, delays: &Delays) -> std::cmp::Ordering {
     let f = |x: Option<f64>| x.unwrap_or(-1.0);
     match c {
         Column::Pid => a.pid.cmp(&b.pid),
@@ -643,6 +687,14 @@ fn compare(a: &ProcRow, b: &ProcRow, c: Column) -> std::cmp::Ordering {
         Column::Read => f(a.read_bytes_per_sec).total_cmp(&f(b.read_bytes_per_sec)),
         Column::Write => f(a.write_bytes_per_sec).total_cmp(&f(b.write_bytes_per_sec)),
         Column::MajFlt => f(a.major_faults_per_sec).total_cmp(&f(b.major_faults_per_sec)),
+        Column::IoDelay | Column::SwapDelay | Column::CpuDelay => {
+            let get = |p: &ProcRow| {
+                f(delays
+                    .get(&p.tid.unwrap_or(p.pid))
+                    .and_then(|d| delay_value(d, c)))
+            };
+            get(a).total_cmp(&get(b))
+        }
         Column::Threads => a.threads.cmp(&b.threads),
         Column::Command => a.comm.cmp(&b.comm),
     }

@@ -29,6 +29,11 @@ pub struct Frame {
     pub self_cpu_ms: Option<f64>,
     /// USER_HZ, the unit of per-thread CPU times in the detail view.
     pub clock_ticks_per_sec: u64,
+    /// Wait shares over the refresh for the rows on screen (and all rows when sorting by a
+    /// wait), by PID (TID in the thread view).
+    pub delays: std::collections::HashMap<i32, crate::model::delays::DelayShares>,
+    /// `kernel.task_delayacct`: off means I/O and swap-in waits are not counted ("off").
+    pub delayacct_on: bool,
 }
 
 #[derive(Debug)]

@@ -7,7 +7,7 @@ use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, Widget};
 
 use crate::render::format::short_bytes;
-use crate::render::tui::app::{App, Column};
+use crate::render::tui::app::{App, Column, delay_value};
 
 fn rate(v: Option<f64>) -> String {
     v.map_or_else(|| "-".into(), short_bytes)
@@ -22,6 +22,7 @@ fn width(c: Column) -> Constraint {
         Column::Rss => Constraint::Length(5),
         Column::Read | Column::Write => Constraint::Length(7),
         Column::MajFlt => Constraint::Length(6),
+        Column::IoDelay | Column::SwapDelay | Column::CpuDelay => Constraint::Length(5),
         Column::Threads => Constraint::Length(4),
         Column::Command => Constraint::Min(10),
     }
@@ -38,7 +39,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (true, false) => "v",
         (false, false) => "^",
     };
-    let header = Row::new(Column::ALL.iter().map(|c| {
+    let cols = app.columns();
+    let header = Row::new(cols.iter().map(|c| {
         let title = if *c == app.sort {
             format!("{}{arrow}", c.title())
         } else {
@@ -67,25 +69,40 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 _ => format!("[{}]", app.theme.clean(&p.comm)),
             };
             let num = |s: String, c: Column| Cell::from(format!("{s:>w$}", w = title_width(c)));
-            let row = Row::new(vec![
-                num(p.tid.unwrap_or(p.pid).to_string(), Column::Pid),
-                Cell::from(app.theme.clean(&p.user)),
-                Cell::from(p.state.to_string()),
-                num(
-                    p.cpu_pct.map_or_else(|| "-".into(), |c| format!("{c:.1}")),
-                    Column::Cpu,
-                ),
-                num(short_bytes(p.rss_bytes as f64), Column::Rss),
-                num(rate(p.read_bytes_per_sec), Column::Read),
-                num(rate(p.write_bytes_per_sec), Column::Write),
-                num(
-                    p.major_faults_per_sec
-                        .map_or_else(|| "-".into(), |v| format!("{v:.0}")),
-                    Column::MajFlt,
-                ),
-                num(p.threads.to_string(), Column::Threads),
-                Cell::from(Span::raw(format!("{}{command}", line.prefix))),
-            ]);
+            let waits = app
+                .frame
+                .as_ref()
+                .and_then(|f| f.delays.get(&p.tid.unwrap_or(p.pid)));
+            let accounting = app.frame.as_ref().is_some_and(|f| f.delayacct_on);
+            let row = Row::new(cols.iter().map(|&c| {
+                match c {
+                    Column::Pid => num(p.tid.unwrap_or(p.pid).to_string(), c),
+                    Column::User => Cell::from(app.theme.clean(&p.user)),
+                    Column::State => Cell::from(p.state.to_string()),
+                    Column::Cpu => num(
+                        p.cpu_pct.map_or_else(|| "-".into(), |v| format!("{v:.1}")),
+                        c,
+                    ),
+                    Column::Rss => num(short_bytes(p.rss_bytes as f64), c),
+                    Column::Read => num(rate(p.read_bytes_per_sec), c),
+                    Column::Write => num(rate(p.write_bytes_per_sec), c),
+                    Column::MajFlt => num(
+                        p.major_faults_per_sec
+                            .map_or_else(|| "-".into(), |v| format!("{v:.0}")),
+                        c,
+                    ),
+                    // I/O and swap-in waits need kernel.task_delayacct: "off", never a false 0.
+                    Column::IoDelay | Column::SwapDelay if !accounting => num("off".into(), c),
+                    Column::IoDelay | Column::SwapDelay | Column::CpuDelay => num(
+                        waits
+                            .and_then(|d| delay_value(d, c))
+                            .map_or_else(|| "-".into(), |v| format!("{v:.1}")),
+                        c,
+                    ),
+                    Column::Threads => num(p.threads.to_string(), c),
+                    Column::Command => Cell::from(Span::raw(format!("{}{command}", line.prefix))),
+                }
+            }));
             if i == app.selected {
                 row.style(t.selected())
             } else if app.is_match(p) {
@@ -94,7 +111,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 row
             }
         });
-    let widths: Vec<Constraint> = Column::ALL.iter().map(|c| width(*c)).collect();
+    let widths: Vec<Constraint> = cols.iter().map(|c| width(*c)).collect();
     Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
