@@ -1,7 +1,8 @@
 //! The sampling loop shared by `use`, `cpu`, `mem`, `disk` and `net`: take a baseline sample,
 //! then every INTERVAL take another, model the pair and print one report.
 //!
-//! Samples are scheduled against deadlines (start + n × INTERVAL) so reports do not drift by
+//! Samples are scheduled against deadlines (the previous one + INTERVAL, see
+//! [`super::interval::next_deadline`]) so reports do not drift by
 //! the time sampling takes. On a `--root` replay nothing sleeps and the loop ends when the
 //! capture sequence does.
 
@@ -52,7 +53,7 @@ pub fn run(
         out.flush()?;
     }
     let interval = Duration::from_secs_f64(repeat.interval_secs());
-    let start = Instant::now();
+    let mut deadline = Instant::now();
     let mut done = 0u64;
     while repeat.reports().is_none_or(|max| done < max) {
         if env.samples_left() == Some(0) {
@@ -61,7 +62,7 @@ pub fn run(
             }
             break;
         }
-        let deadline = start + interval.mul_f64((done + 1) as f64);
+        deadline = super::interval::next_deadline(deadline, interval);
         env.sleep(deadline.saturating_duration_since(Instant::now()));
         let curr = host::sample(env)?;
         let Some(m) = model(&prev, &curr, env.facts().page_size_bytes) else {

@@ -232,7 +232,7 @@ fn collect_loop(
 ) {
     let mut collector = Collector::new(env);
     let mut last_cpu = self_cpu_ms();
-    let start = Instant::now();
+    let mut deadline = Instant::now();
     let mut n: u32 = 0;
     loop {
         if env.samples_left() == Some(0) {
@@ -263,7 +263,7 @@ fn collect_loop(
         }
         n += 1;
         // Deadline-based, in short steps so a quit is noticed quickly.
-        let deadline = start + delay * n;
+        deadline = super::interval::next_deadline(deadline, delay);
         while Instant::now() < deadline {
             if stop.load(Ordering::Relaxed) {
                 return;

@@ -80,6 +80,27 @@ fn lines(d: &ProcDetail, app: &App) -> Vec<Line<'static>> {
         ),
         Err(why) => format!("io      {why}"),
     }));
+    let waits = app.frame.as_ref().and_then(|f| f.delays.get(&d.pid));
+    let accounting = app.frame.as_ref().is_some_and(|f| f.delayacct_on);
+    let pct = |v: Option<f64>| v.map_or_else(|| "-".to_string(), |v| format!("{v:.1}%"));
+    out.push(Line::from(match waits {
+        None => "waits   - (from the next refresh)".to_string(),
+        Some(w) if !accounting => format!(
+            "waits   running {}  waiting for a CPU {}  I/O, swap-in, reclaim: off (kernel.task_delayacct=0)",
+            pct(w.on_cpu_pct),
+            pct(w.run_delay_pct)
+        ),
+        Some(w) => format!(
+            "waits   running {}  waiting for a CPU {}  block I/O {}  swap-in {}  reclaim {}  thrashing {}  compaction {}",
+            pct(w.on_cpu_pct),
+            pct(w.run_delay_pct),
+            pct(w.blkio_delay_pct),
+            pct(w.swapin_delay_pct),
+            pct(w.freepages_delay_pct),
+            pct(w.thrashing_delay_pct),
+            pct(w.compact_delay_pct)
+        ),
+    }));
     let nofile = d
         .limits
         .as_ref()
