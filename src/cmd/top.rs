@@ -17,15 +17,18 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 
+use crate::analyze::exits;
 use crate::analyze::use_method;
 use crate::collect::caps::Capabilities;
 use crate::collect::delays::{DelayReader, DelaySnapshot, Want as DelayWant};
+use crate::collect::exited::{self, ExitWatch};
 use crate::collect::host::{self, HostInfo, HostSample};
 use crate::collect::process::{self, Fields, ProcSnapshot, ProcessScanner};
 use crate::env::Env;
 use crate::model::delays::DelayDeltas;
 use crate::model::host::model;
 use crate::model::process::rows;
+use crate::model::process::{ExitedTask, ProcRow};
 use crate::render::tui::app::{Action, App, Wanted};
 use crate::render::tui::event::{Frame, Msg, spawn_input};
 use crate::render::tui::theme::Theme;
@@ -132,6 +135,7 @@ pub struct Collector {
     prev_procs: Option<ProcSnapshot>,
     delays: DelayReader,
     prev_delays: Option<DelaySnapshot>,
+    exits: ExitWatch,
 }
 
 impl Collector {
@@ -142,6 +146,7 @@ impl Collector {
             prev_procs: None,
             delays: DelayReader::new(env),
             prev_delays: None,
+            exits: ExitWatch::new(env),
         }
     }
 
@@ -179,6 +184,8 @@ impl Collector {
             &snap,
             env.facts(),
         );
+        let mut procs = procs;
+        self.add_exited(env, &snap, want.threads, &mut procs);
         // Waits for the rows on screen (all rows when a wait is the sort key), the detail's too.
         let mut delay_pids = want.visible.clone();
         delay_pids.extend(want.detail);
@@ -219,6 +226,63 @@ impl Collector {
         self.prev_host = Some(host);
         self.prev_procs = Some(snap);
         Ok(f)
+    }
+}
+
+impl Collector {
+    /// Rows for the processes (threads with `threads`) that exited since the last refresh,
+    /// from the kernel's exit notifications (root only): state `X`, CPU and I/O over the part
+    /// of the interval they lived. Records of tasks still alive in `snap` wait for a later
+    /// refresh.
+    fn add_exited(
+        &mut self,
+        env: &Env,
+        snap: &ProcSnapshot,
+        threads: bool,
+        procs: &mut Vec<ProcRow>,
+    ) {
+        let batch = self
+            .exits
+            .take(env, |r| snap.get(exited::tgid(r)).is_some());
+        let Some(prev) = &self.prev_procs else { return };
+        let secs = snap.uptime_cs.saturating_sub(prev.uptime_cs) as f64 / 100.0;
+        if secs <= 0.0 {
+            return;
+        }
+        let hz = env.facts().clock_ticks_per_sec;
+        for g in exits::groups(&batch, threads) {
+            if !g.complete() {
+                continue;
+            }
+            let (pid, tid) = g.key;
+            let before = prev.get(pid).filter(|_| tid.is_none());
+            let cpu_us = g.cpu_us().map(|us| match before {
+                Some(b) => exits::cpu_delta_us(b.stat.utime_ticks + b.stat.stime_ticks, hz, us)
+                    .unwrap_or(0),
+                None => us,
+            });
+            let io = g
+                .io()
+                .map(|io| match before.and_then(|b| b.io.as_ref().ok()) {
+                    Some(p) => exits::io_delta(p, &io).unwrap_or_default(),
+                    None => io,
+                });
+            let rate = |f: fn(&crate::collect::procfs::pid::io::PidIo) -> u64| {
+                io.as_ref().map(|io| f(io) as f64 / secs)
+            };
+            procs.push(ProcRow::exited(ExitedTask {
+                pid,
+                tid,
+                comm: g.comm(),
+                user: g.user().unwrap_or_else(|| "?".into()),
+                cpu_pct: cpu_us.map(|us| us as f64 / (secs * 1e6) * 100.0),
+                read_bytes_per_sec: rate(|io| io.read_bytes),
+                write_bytes_per_sec: rate(|io| io.write_bytes),
+                read_chars_per_sec: rate(|io| io.rchar_bytes),
+                write_chars_per_sec: rate(|io| io.wchar_bytes),
+                cancelled_write_bytes_per_sec: rate(|io| io.cancelled_write_bytes),
+            }));
+        }
     }
 }
 

@@ -292,3 +292,61 @@ mod tests {
         assert_eq!(pct, vec![Some(10.0), Some(100.0), None]);
     }
 }
+
+/// What an exit record says about a process (or thread) that ended during a refresh: its CPU
+/// and I/O over the part of the interval it lived (against the previous sample when there was
+/// one).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExitedTask {
+    pub pid: i32,
+    pub tid: Option<i32>,
+    pub comm: String,
+    pub user: String,
+    pub cpu_pct: Option<f64>,
+    pub read_bytes_per_sec: Option<f64>,
+    pub write_bytes_per_sec: Option<f64>,
+    pub read_chars_per_sec: Option<f64>,
+    pub write_chars_per_sec: Option<f64>,
+    pub cancelled_write_bytes_per_sec: Option<f64>,
+}
+
+impl ProcRow {
+    /// A row for a task that exited during the refresh, in state `X` (as `sonde io` marks it).
+    pub fn exited(t: ExitedTask) -> ProcRow {
+        ProcRow {
+            pid: t.pid,
+            tid: t.tid,
+            ppid: 0,
+            uid: None,
+            user: t.user,
+            state: 'X',
+            comm: t.comm,
+            cmdline: None,
+            kernel_thread: false,
+            threads: 1,
+            nice: 0,
+            priority: 0,
+            start_ticks: 0,
+            age_secs: 0.0,
+            cpu_time_secs: 0.0,
+            cpu_pct: t.cpu_pct,
+            user_cpu_pct: None,
+            system_cpu_pct: None,
+            processor: None,
+            rss_bytes: 0,
+            vsize_bytes: 0,
+            swap_bytes: None,
+            read_bytes_per_sec: t.read_bytes_per_sec,
+            write_bytes_per_sec: t.write_bytes_per_sec,
+            read_chars_per_sec: t.read_chars_per_sec,
+            write_chars_per_sec: t.write_chars_per_sec,
+            cancelled_write_bytes_per_sec: t.cancelled_write_bytes_per_sec,
+            io_unavailable: None,
+            major_faults_per_sec: None,
+            minor_faults_per_sec: None,
+            voluntary_ctxt_switches_per_sec: None,
+            nonvoluntary_ctxt_switches_per_sec: None,
+            blkio_delay_pct: None,
+        }
+    }
+}

@@ -440,3 +440,39 @@ fn kill_asks_first_then_signals_the_selected_process() {
     t.keys(&["q"]);
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[test]
+fn short_lived_processes_show_as_exited_rows() {
+    let test = "shortlived";
+    if !have_tmux(test) {
+        return;
+    }
+    if !nix::unistd::geteuid().is_root() {
+        skip_or_fail(test, "exit notifications need root (CAP_NET_ADMIN)");
+        return;
+    }
+    let _guard = lock();
+    // A binary with a name nobody else has, started every 100 ms and living 50 ms.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let exe = dir.path().join("zz-shortlived");
+    std::fs::copy("/bin/sleep", &exe).expect("copy sleep");
+    let script = format!("while :; do {} 0.05 & sleep 0.1; done", exe.display());
+    let mut spawner = Command::new("sh")
+        .args(["-c", &script])
+        .spawn()
+        .expect("spawner");
+    let t = Tmux::start(test, 100, 30, &format!("{} -d 0.5", bin()));
+    t.wait_for("the first frame", |s| s.contains("COMMAND"));
+    t.keys(&["\\"]);
+    t.text("zz-shortlived");
+    t.keys(&["Enter"]);
+    let s = t.wait_for("an exited row", |s| {
+        s.lines()
+            .any(|l| l.contains("zz-shortlived") && l.split_whitespace().nth(2) == Some("X"))
+    });
+    let _ = spawner.kill();
+    let _ = spawner.wait();
+    assert!(s.contains("filter:zz-shortlived"), "{s}");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), 0);
+}

@@ -87,6 +87,18 @@ fn help_overlay_80x24() {
     key(&mut app, KeyCode::Char('?'));
     let s = screen(&app);
     assert!(s.contains("this help") && s.contains("quit"), "{s}");
+    // Every key and every note is on screen at 80x24, one entry per line (nothing wrapped).
+    for b in sonde::render::tui::keys::BINDINGS {
+        assert!(s.contains(b.keys), "{} missing:\n{s}", b.keys);
+    }
+    for note in [
+        "share of ONE CPU",
+        "READ/s WRITE/s",
+        "State X",
+        "Any key closes",
+    ] {
+        assert!(s.contains(note), "note {note:?} missing:\n{s}");
+    }
     insta::assert_snapshot!("help_80x24", s);
 }
 

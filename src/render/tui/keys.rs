@@ -108,7 +108,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: "Enter",
-        help: "details of the selected process",
+        help: "process details",
         command: Command::Detail,
         matches: |e| e.code == KeyCode::Enter,
     },
@@ -132,7 +132,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: "\\",
-        help: "filter: text, user:NAME or re:REGEX",
+        help: "filter: text/user:/re:",
         command: Command::Filter,
         matches: |e| ch(e, '\\'),
     },
@@ -144,7 +144,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: "< ,",
-        help: "sort by the previous column",
+        help: "sort by previous column",
         command: Command::SortPrev,
         matches: |e| ch(e, '<') || ch(e, ','),
     },
@@ -162,7 +162,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: "O",
-        help: "sort by I/O (read + write)",
+        help: "sort by I/O (rd + wr)",
         command: Command::SortIo,
         matches: |e| ch(e, 'O'),
     },
@@ -192,13 +192,13 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         keys: "p  Space",
-        help: "pause: freeze the screen",
+        help: "pause (freeze screen)",
         command: Command::Pause,
         matches: |e| ch(e, 'p') || ch(e, ' '),
     },
     Binding {
         keys: "K",
-        help: "send a signal (asks first)",
+        help: "signal (asks first)",
         command: Command::Kill,
         matches: |e| ch(e, 'K'),
     },

@@ -3,7 +3,7 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget};
 
 use crate::render::tui::app::App;
 use crate::render::tui::keys::BINDINGS;
@@ -11,12 +11,18 @@ use crate::render::tui::keys::BINDINGS;
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
     // One column when it fits, else two side by side (80x24 has room for two).
-    let notes = 5;
+    let notes = 6;
     let two = (BINDINGS.len() + notes + 2) as u16 > area.height && area.width >= 80;
+    // Each entry fits its column: keys right-aligned in 13, then the help cut to the rest.
     let entry = |b: &crate::render::tui::keys::Binding, w: usize| {
+        let help = if w > 0 {
+            crate::render::format::fit(b.help, w)
+        } else {
+            b.help.to_string()
+        };
         vec![
             Span::styled(format!("{:>13}  ", b.keys), t.title()),
-            Span::raw(format!("{:<w$}", b.help, w = w)),
+            Span::raw(format!("{help:<w$}")),
         ]
     };
     let mut lines: Vec<Line> = if two {
@@ -24,6 +30,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         (0..half)
             .map(|i| {
                 let mut spans = entry(&BINDINGS[i], 24);
+                spans.push(Span::raw(" "));
                 if let Some(b) = BINDINGS.get(i + half) {
                     spans.extend(entry(b, 0));
                 }
@@ -39,6 +46,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     ));
     lines.push(Line::from(
         "READ/s WRITE/s: bytes from storage (/proc/PID/io); '-' when not permitted.",
+    ));
+    lines.push(Line::from(
+        "State X: exited during the last refresh (from exit records; root).",
     ));
     lines.push(Line::from(format!(
         "Refresh every {} s (-d). Any key closes this help.",
@@ -59,10 +69,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     } else {
         block.border_set(ascii_border())
     };
-    Paragraph::new(lines)
-        .block(block)
-        .wrap(Wrap { trim: false })
-        .render(r, buf);
+    Paragraph::new(lines).block(block).render(r, buf);
 }
 
 fn ascii_border() -> ratatui::symbols::border::Set<'static> {
