@@ -119,7 +119,7 @@ impl Capabilities {
         if self.tracefs.is_none() {
             add(
                 "tracefs",
-                "no off-CPU stacks; sonde offcpu --trace --mount-tracefs mounts it",
+                "not mounted: off-CPU stack tracing will need it (mount -t tracefs nodev /sys/kernel/tracing)",
             );
         }
         if !self.root && !self.cap_sys_ptrace {
