@@ -252,3 +252,16 @@ impl ProcSampler {
         })
     }
 }
+
+/// Text output's opening: the report header, then the command's notes on what it measures
+/// here (delay source, accounting, exit records).
+pub fn write_header(
+    out: &mut dyn std::io::Write,
+    kind: &str,
+    ctx: &crate::render::text::Context,
+    notes: &str,
+) -> std::io::Result<()> {
+    out.write_all(crate::render::text::header(kind, ctx).as_bytes())?;
+    out.write_all(notes.as_bytes())?;
+    out.flush()
+}

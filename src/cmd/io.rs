@@ -64,18 +64,14 @@ pub fn run(
             cpus,
             color: opts.color,
         };
-        out.write_all(text::header("io", &ctx).as_bytes())?;
-        out.write_all(
-            text::io::notes(
-                sampler.delays.source(),
-                sampler.delays.fallback_reason(),
-                prev.delays.accounting_on(),
-                since_cs.is_some(),
-                sampler.exits.why_not(),
-            )
-            .as_bytes(),
-        )?;
-        out.flush()?;
+        let notes = text::io::notes(
+            sampler.delays.source(),
+            sampler.delays.fallback_reason(),
+            prev.delays.accounting_on(),
+            since_cs.is_some(),
+            sampler.exits.why_not(),
+        );
+        super::interval::write_header(out, "io", &ctx, &notes)?;
     }
     let period = std::time::Duration::from_secs_f64(repeat.interval_secs());
     let mut done = 0u64;
